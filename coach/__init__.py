@@ -1,0 +1,1 @@
+"""The conversational health coach: settings, assembly and adapters over the `knowledge` library."""

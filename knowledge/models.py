@@ -1,0 +1,143 @@
+"""Typed models for guideline documents, their citable passages, and search filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Region = Literal["global", "us", "eu", "cn"]
+REGIONS: tuple[str, ...] = ("global", "us", "eu", "cn")
+
+Condition = Literal["htn", "diabetes", "lipids", "urate", "obesity", "general"]
+CONDITIONS: tuple[str, ...] = ("htn", "diabetes", "lipids", "urate", "obesity", "general")
+
+# Words people type for a condition -> the corpus's condition code.
+CONDITION_ALIASES: dict[str, str] = {
+    "htn": "htn", "hypertension": "htn", "bp": "htn", "blood-pressure": "htn",
+    "diabetes": "diabetes", "dm": "diabetes", "glucose": "diabetes", "hyperglycemia": "diabetes",
+    "hyperglycaemia": "diabetes",
+    "lipids": "lipids", "lipid": "lipids", "cholesterol": "lipids", "hyperlipidemia": "lipids",
+    "hyperlipidaemia": "lipids", "dyslipidemia": "lipids",
+    "urate": "urate", "gout": "urate", "uric-acid": "urate", "hyperuricemia": "urate",
+    "hyperuricaemia": "urate",
+    "obesity": "obesity", "weight": "obesity", "overweight": "obesity", "bmi": "obesity",
+    "general": "general",
+}
+
+
+class SourceRef(BaseModel):
+    """Where a document's facts come from: the public guideline, its edition and section."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    document: str = Field(min_length=3, description="Full name of the source guideline")
+    edition: str = Field(min_length=1, description="Edition or year of the source")
+    section: str = Field(min_length=1, description="Default section reference")
+
+
+class DocumentMeta(BaseModel):
+    """Front matter of one guideline document."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Document id (file stem)")
+    title: str = Field(min_length=3)
+    issuer: str = Field(min_length=2)
+    source: SourceRef
+    url: str = Field(pattern=r"^https?://", description="Where the source guideline can be read")
+    region: Region
+    conditions: list[Condition] = Field(min_length=1)
+    reviewed: dt.date
+
+
+class Passage(BaseModel):
+    """One citable section of a guideline document, as parsed from the corpus."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(description="Stable citable id: '<document id>#<anchor>'")
+    document_id: str
+    document_title: str
+    issuer: str
+    source_document: str
+    edition: str
+    section: str = Field(description="Section of the source this passage draws on")
+    url: str
+    region: Region
+    conditions: tuple[Condition, ...]
+    heading_path: tuple[str, ...] = Field(description="Headings from the document title down")
+    text: str
+    path: str = Field(description="File the passage came from, relative to the corpus root")
+    line: int = Field(description="Line of the passage heading in that file")
+
+    @property
+    def heading(self) -> str:
+        return self.heading_path[-1]
+
+
+class GuidelinePassage(BaseModel):
+    """A passage as retrieval returns it: what a reply cites, with the scores that ranked it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    document_id: str
+    document_title: str
+    issuer: str
+    source_document: str
+    edition: str
+    section: str
+    url: str
+    region: Region
+    conditions: list[Condition]
+    heading_path: list[str]
+    text: str
+    score: float = Field(description="Fused hybrid score (higher is better)")
+    dense_rank: int | None = Field(default=None, description="Rank in the dense list, 1-based")
+    lexical_rank: int | None = Field(default=None, description="Rank in the BM25 list, 1-based")
+
+    @classmethod
+    def from_passage(cls, passage: Passage, score: float, dense_rank: int | None = None,
+                     lexical_rank: int | None = None) -> GuidelinePassage:
+        data = passage.model_dump(exclude={"path", "line"})
+        return cls(**data, score=score, dense_rank=dense_rank, lexical_rank=lexical_rank)
+
+
+class SearchFilters(BaseModel):
+    """Metadata filters: a condition, and a region (which always includes `global` passages)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    condition: Condition | None = None
+    region: Region | None = None
+
+    def regions(self) -> tuple[str, ...] | None:
+        if self.region is None:
+            return None
+        return (self.region,) if self.region == "global" else (self.region, "global")
+
+    def conditions(self) -> tuple[str, ...] | None:
+        # Cross-cutting documents list every condition they apply to, so the match is exact.
+        return None if self.condition is None else (self.condition,)
+
+    def accepts(self, region: str, conditions: tuple[str, ...] | list[str]) -> bool:
+        regions = self.regions()
+        wanted = self.conditions()
+        if regions is not None and region not in regions:
+            return False
+        if wanted is not None and not set(wanted) & set(conditions):
+            return False
+        return True
+
+
+def normalise_condition(value: str) -> str:
+    """Map a user's word for a condition ('gout', 'hypertension') to its code, or raise ValueError."""
+    key = value.strip().lower().replace("_", "-").replace(" ", "-")
+    if key in CONDITION_ALIASES:
+        return CONDITION_ALIASES[key]
+    raise ValueError(
+        f"unknown condition {value!r}; use one of {', '.join(CONDITIONS)} "
+        "(or a common name such as hypertension, gout, cholesterol)"
+    )

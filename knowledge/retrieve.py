@@ -1,0 +1,152 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank fusion."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from llama_index.core.vector_stores.types import (
+    FilterOperator, MetadataFilter, MetadataFilters, VectorStoreQuery,
+)
+from llama_index.vector_stores.chroma import ChromaVectorStore
+from pydantic import BaseModel, Field
+
+from knowledge.bm25 import BM25
+from knowledge.index import GuidelineIndex, IndexedChunk
+from knowledge.models import GuidelinePassage, Passage, SearchFilters
+
+Ranking = list[tuple[str, float]]  # (passage id, score), best first
+
+
+class QueryError(ValueError):
+    """The query cannot be searched (e.g. it is empty); the message says why."""
+
+
+class IndexNotBuiltError(RuntimeError):
+    """No completed index exists yet."""
+
+
+class SearchResults(BaseModel):
+    query: str = Field(description="The query as searched (after trimming and any truncation)")
+    passages: list[GuidelinePassage]
+    truncated: bool = Field(default=False, description="The query was cut to the maximum length")
+    notes: list[str] = Field(default_factory=list, description="What the caller should tell the user")
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+def rrf_fuse(rankings: list[Ranking], k: int = 60, weights: list[float] | None = None) -> Ranking:
+    """Reciprocal rank fusion: score(p) = sum over rankings of w / (k + rank of p), rank from 1."""
+    weights = weights or [1.0] * len(rankings)
+    fused: dict[str, float] = {}
+    for ranking, weight in zip(rankings, weights):
+        for rank, (pid, _) in enumerate(ranking, start=1):
+            fused[pid] = fused.get(pid, 0.0) + weight / (k + rank)
+    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+
+
+def best_per_passage(chunk_scores: list[tuple[str, float]]) -> Ranking:
+    """Collapse chunk hits to passages, keeping each passage's best chunk score."""
+    best: dict[str, float] = {}
+    for pid, score in chunk_scores:
+        if pid not in best or score > best[pid]:
+            best[pid] = score
+    return sorted(best.items(), key=lambda item: (-item[1], item[0]))
+
+
+class HybridRetriever:
+    """Searches the active index generation; call `refresh()` after a rebuild in the same process."""
+
+    def __init__(self, index: GuidelineIndex, top_k: int = 5, candidates: int = 40, rrf_k: int = 60,
+                 max_query_chars: int = 2000):
+        self.index = index
+        self.top_k = top_k
+        self.candidates = candidates
+        self.rrf_k = rrf_k
+        self.max_query_chars = max_query_chars
+        self._loaded_from: str | None = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        collection = self.index.active_collection()
+        self.chunks: list[IndexedChunk] = self.index.load() if collection is not None else []
+        self.passages: dict[str, Passage] = {ic.passage.id: ic.passage for ic in self.chunks}
+        self.bm25 = BM25([ic.chunk.embed_text for ic in self.chunks])
+        self.store = ChromaVectorStore(chroma_collection=collection) if collection is not None else None
+        self._loaded_from = collection.name if collection is not None else None
+
+    # -- the two rankings ----------------------------------------------------------------------------
+    def dense(self, query: str, filters: SearchFilters | None = None, limit: int | None = None,
+              embedding: list[float] | None = None) -> Ranking:
+        self._require_index()
+        vector = embedding if embedding is not None else self.index.embed_model.get_query_embedding(query)
+        result = self.store.query(VectorStoreQuery(query_embedding=vector,
+                                                   similarity_top_k=limit or self.candidates,
+                                                   filters=_chroma_filters(filters)))
+        hits = [(node.metadata["passage_id"], float(sim))
+                for node, sim in zip(result.nodes, result.similarities or [])]
+        return best_per_passage(hits)
+
+    def lexical(self, query: str, filters: SearchFilters | None = None, limit: int | None = None) -> Ranking:
+        self._require_index()
+        scores = self.bm25.scores(query)
+        if filters is not None:
+            allowed = np.array([filters.accepts(ic.passage.region, ic.passage.conditions)
+                                for ic in self.chunks], dtype=bool)
+            scores = np.where(allowed, scores, 0.0)
+        order = np.argsort(-scores, kind="stable")[: (limit or self.candidates) * 2]
+        hits = [(self.chunks[i].chunk.passage_id, float(scores[i])) for i in order if scores[i] > 0]
+        return best_per_passage(hits)[: limit or self.candidates]
+
+    # -- the hybrid ----------------------------------------------------------------------------------
+    def search(self, query: str, filters: SearchFilters | None = None, top_k: int | None = None) -> SearchResults:
+        text, truncated, notes = self.prepare_query(query)
+        self._require_index()
+        started = time.perf_counter()
+        embedding = self.index.embed_model.get_query_embedding(text)
+        embedded = time.perf_counter()
+        dense = self.dense(text, filters, embedding=embedding)
+        dense_done = time.perf_counter()
+        lexical = self.lexical(text, filters)
+        lexical_done = time.perf_counter()
+        fused = rrf_fuse([dense, lexical], k=self.rrf_k)[: top_k or self.top_k]
+        dense_rank = {pid: r for r, (pid, _) in enumerate(dense, start=1)}
+        lexical_rank = {pid: r for r, (pid, _) in enumerate(lexical, start=1)}
+        passages = [GuidelinePassage.from_passage(self.passages[pid], score=round(score, 6),
+                                                  dense_rank=dense_rank.get(pid),
+                                                  lexical_rank=lexical_rank.get(pid))
+                    for pid, score in fused]
+        if not passages:
+            notes.append("No guideline passage matches these filters.")
+        timings = {"embed": embedded - started, "dense": dense_done - embedded,
+                   "lexical": lexical_done - dense_done, "total": time.perf_counter() - started}
+        return SearchResults(query=text, passages=passages, truncated=truncated, notes=notes,
+                             timings_ms={k: round(v * 1000, 2) for k, v in timings.items()})
+
+    def prepare_query(self, query: str) -> tuple[str, bool, list[str]]:
+        """Trim the query; reject an empty one, cut a very long one (and say so)."""
+        if query is None or not str(query).strip():
+            raise QueryError("The question is empty: type a few words about what you want to know.")
+        text = " ".join(str(query).split())
+        if len(text) <= self.max_query_chars:
+            return text, False, []
+        note = (f"The question was {len(text):,} characters long; only the first "
+                f"{self.max_query_chars:,} were searched.")
+        return text[: self.max_query_chars], True, [note]
+
+    def _require_index(self) -> None:
+        if self.store is None:
+            raise IndexNotBuiltError("The guideline index has not been built yet: run `coach index`.")
+
+
+def _chroma_filters(filters: SearchFilters | None) -> MetadataFilters | None:
+    if filters is None:
+        return None
+    parts: list[MetadataFilter] = []
+    regions = filters.regions()
+    if regions is not None:
+        parts.append(MetadataFilter(key="region", operator=FilterOperator.IN, value=list(regions)))
+    conditions = filters.conditions()
+    if conditions is not None:
+        parts.extend(MetadataFilter(key=f"cond_{c}", operator=FilterOperator.EQ, value=True)
+                     for c in conditions)
+    return MetadataFilters(filters=parts) if parts else None
