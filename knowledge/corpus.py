@@ -237,10 +237,12 @@ def _parse_body(lines: list[str], start: int, doc: GuidelineDocument) -> list[Co
             if not ANCHOR_VALID.match(anchor):
                 issues.append(CorpusIssue(path, number, f"passage id {anchor!r} is not valid "
                                                         "(lowercase letters, digits and '-')"))
+                skipping = True  # its text is part of this problem, not another one
                 continue
             if anchor in anchors:
                 issues.append(CorpusIssue(path, number, f"duplicate passage id {meta.id}#{anchor} "
                                                         f"(first used on line {anchors[anchor]})"))
+                skipping = True
                 continue
             anchors[anchor] = number
             current = _Open(anchor=anchor, heading_path=heading_path, line=number)

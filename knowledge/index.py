@@ -22,7 +22,7 @@ from knowledge.corpus import Corpus
 from knowledge.models import CONDITIONS, Passage
 
 # Bump when chunking or stored metadata changes shape, so the next build rewrites everything.
-INDEX_FORMAT = f"3:{MAX_CHUNK_WORDS}"
+INDEX_FORMAT = f"4:{MAX_CHUNK_WORDS}"
 KEEP_GENERATIONS = 2  # the active one and the one before it, for processes still reading it
 
 Progress = Callable[[int, int], None]
@@ -156,7 +156,7 @@ class GuidelineIndex:
             "passage_id": passage.id, "document_id": passage.document_id, "ordinal": chunk.ordinal,
             "region": passage.region, "text_key": text_key(chunk.embed_text),
             "chunk_text": chunk.text, "passage_json": passage.model_dump_json(),
-            **{f"cond_{c}": c in passage.conditions for c in CONDITIONS},
+            **{f"cond_{c}": int(c in passage.conditions) for c in CONDITIONS},  # 1/0: filters take no bools
         }
         return TextNode(id_=chunk.id, text=chunk.embed_text, metadata=metadata, embedding=vector,
                         excluded_embed_metadata_keys=list(metadata),

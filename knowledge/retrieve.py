@@ -147,6 +147,6 @@ def _chroma_filters(filters: SearchFilters | None) -> MetadataFilters | None:
         parts.append(MetadataFilter(key="region", operator=FilterOperator.IN, value=list(regions)))
     conditions = filters.conditions()
     if conditions is not None:
-        parts.extend(MetadataFilter(key=f"cond_{c}", operator=FilterOperator.EQ, value=True)
+        parts.extend(MetadataFilter(key=f"cond_{c}", operator=FilterOperator.EQ, value=1)
                      for c in conditions)
     return MetadataFilters(filters=parts) if parts else None
