@@ -138,18 +138,22 @@ class GuidelineIndex:
                           removed=len(old_ids - new_ids), unchanged=False,
                           seconds=time.perf_counter() - started)
 
-    def _embed(self, texts: list[str], progress: Progress | None, batch: int = 32) -> list[list[float]]:
+    def _embed(self, texts: list[str], progress: Progress | None, batch: int = 64) -> list[list[float]]:
         if not texts:
             return []
         model = self.embed_model
-        out: list[list[float]] = []
+        # Batches of similar length waste little work on padding; results go back in input order.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors: list[list[float] | None] = [None] * len(texts)
         if progress:
             progress(0, len(texts))
-        for i in range(0, len(texts), batch):
-            out.extend(model.get_text_embedding_batch(texts[i:i + batch]))
+        for start in range(0, len(order), batch):
+            part = order[start:start + batch]
+            for i, vector in zip(part, model.get_text_embedding_batch([texts[i] for i in part])):
+                vectors[i] = vector
             if progress:
-                progress(len(out), len(texts))
-        return out
+                progress(min(start + batch, len(texts)), len(texts))
+        return vectors  # type: ignore[return-value]
 
     def _node(self, chunk: Chunk, passage: Passage, vector: list[float]) -> TextNode:
         metadata = {
