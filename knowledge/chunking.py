@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict
 
 from knowledge.models import Passage
@@ -20,9 +22,10 @@ class Chunk(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    id: str  # '<passage id>::<n>'
+    id: str  # '<passage id>::<n>' for text, '<passage id>::q<n>' for an "Asked as" question
     passage_id: str
     ordinal: int
+    kind: Literal["text", "question"] = "text"
     text: str  # the chunk's own text
     embed_text: str  # heading path + text: what the embedding model and BM25 see
 
@@ -60,4 +63,9 @@ def chunk_passage(passage: Passage, max_words: int = MAX_CHUNK_WORDS) -> list[Ch
         text = "\n".join(group)
         chunks.append(Chunk(id=f"{passage.id}::{ordinal}", passage_id=passage.id, ordinal=ordinal,
                             text=text, embed_text=f"{prefix}\n{text}"))
+    # Questions the passage answers, in patients' words, bridge the gap between how people ask
+    # ("is 136/84 bad?") and how guidelines are written ("grade 1 hypertension is 140-159").
+    for n, question in enumerate(passage.asked_as):
+        chunks.append(Chunk(id=f"{passage.id}::q{n}", passage_id=passage.id, ordinal=len(groups) + n,
+                            kind="question", text=question, embed_text=question))
     return chunks

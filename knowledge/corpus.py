@@ -16,7 +16,7 @@ HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
 ANCHOR = re.compile(r"\s*\{#([^}]*)\}\s*$")
 ANCHOR_VALID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
-META_LINE = re.compile(r"^(Source section|Conditions):\s*(.*)$")
+META_LINE = re.compile(r"^(Source section|Conditions|Asked as):\s*(.*)$")
 
 
 @dataclass(frozen=True)
@@ -181,6 +181,7 @@ class _Open:
     line: int
     section: str | None = None
     conditions: tuple[str, ...] | None = None
+    asked_as: tuple[str, ...] = ()
     body: list[str] = field(default_factory=list)
 
 
@@ -208,7 +209,8 @@ def _parse_body(lines: list[str], start: int, doc: GuidelineDocument) -> list[Co
                 issuer=meta.issuer, source_document=meta.source.document, edition=meta.source.edition,
                 section=current.section or meta.source.section, url=meta.url, region=meta.region,
                 conditions=current.conditions or tuple(meta.conditions),
-                heading_path=current.heading_path, text=text, path=path, line=current.line))
+                heading_path=current.heading_path, text=text, asked_as=current.asked_as,
+                path=path, line=current.line))
         current = None
 
     for index in range(start, len(lines)):
@@ -261,7 +263,13 @@ def _parse_body(lines: list[str], start: int, doc: GuidelineDocument) -> list[Co
         meta_line = META_LINE.match(line.strip()) if not "".join(current.body).strip() else None
         if meta_line:
             key, value = meta_line.group(1), meta_line.group(2).strip()
-            if key == "Source section":
+            if key == "Asked as":
+                questions = tuple(q.strip() for q in value.split("|") if q.strip())
+                if not questions:
+                    issues.append(CorpusIssue(path, number, "'Asked as:' has no questions "
+                                                            "(separate them with ' | ')"))
+                current.asked_as = current.asked_as + questions
+            elif key == "Source section":
                 if not value:
                     issues.append(CorpusIssue(path, number, "'Source section:' is empty"))
                 current.section = value or None

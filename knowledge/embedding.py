@@ -28,6 +28,9 @@ def load_embedding(model_path: str | Path | None = None, batch_size: int = 32) -
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # "Loading weights" bars would clutter CLI output
 
     path = Path(model_path) if model_path else default_model_path()
     if not (path / "config.json").exists():

@@ -22,7 +22,7 @@ from knowledge.corpus import Corpus
 from knowledge.models import CONDITIONS, Passage
 
 # Bump when chunking or stored metadata changes shape, so the next build rewrites everything.
-INDEX_FORMAT = f"4:{MAX_CHUNK_WORDS}"
+INDEX_FORMAT = f"5:{MAX_CHUNK_WORDS}"
 KEEP_GENERATIONS = 2  # the active one and the one before it, for processes still reading it
 
 Progress = Callable[[int, int], None]
@@ -158,7 +158,7 @@ class GuidelineIndex:
     def _node(self, chunk: Chunk, passage: Passage, vector: list[float]) -> TextNode:
         metadata = {
             "passage_id": passage.id, "document_id": passage.document_id, "ordinal": chunk.ordinal,
-            "region": passage.region, "text_key": text_key(chunk.embed_text),
+            "region": passage.region, "text_key": text_key(chunk.embed_text), "kind": chunk.kind,
             "chunk_text": chunk.text, "passage_json": passage.model_dump_json(),
             **{f"cond_{c}": int(c in passage.conditions) for c in CONDITIONS},  # 1/0: filters take no bools
         }
@@ -205,9 +205,11 @@ class GuidelineIndex:
         out = []
         for chunk_id, meta in zip(got["ids"], got["metadatas"]):
             passage = Passage.model_validate_json(meta["passage_json"])
-            chunk = Chunk(id=chunk_id, passage_id=passage.id, ordinal=int(meta["ordinal"]),
-                          text=meta["chunk_text"],
-                          embed_text=f"{' > '.join(passage.heading_path)}\n{meta['chunk_text']}")
+            kind = meta.get("kind", "text")
+            text = meta["chunk_text"]
+            embed_text = text if kind == "question" else f"{' > '.join(passage.heading_path)}\n{text}"
+            chunk = Chunk(id=chunk_id, passage_id=passage.id, ordinal=int(meta["ordinal"]), kind=kind,
+                          text=text, embed_text=embed_text)
             out.append(IndexedChunk(chunk=chunk, passage=passage))
         out.sort(key=lambda ic: (ic.passage.id, ic.chunk.ordinal))
         return out

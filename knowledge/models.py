@@ -69,6 +69,8 @@ class Passage(BaseModel):
     conditions: tuple[Condition, ...]
     heading_path: tuple[str, ...] = Field(description="Headings from the document title down")
     text: str
+    asked_as: tuple[str, ...] = Field(default=(), description="Questions, in patients' words, that this "
+                                      "passage answers; indexed to find it, never shown as its text")
     path: str = Field(description="File the passage came from, relative to the corpus root")
     line: int = Field(description="Line of the passage heading in that file")
 
@@ -101,7 +103,7 @@ class GuidelinePassage(BaseModel):
     @classmethod
     def from_passage(cls, passage: Passage, score: float, dense_rank: int | None = None,
                      lexical_rank: int | None = None) -> GuidelinePassage:
-        data = passage.model_dump(exclude={"path", "line"})
+        data = passage.model_dump(exclude={"path", "line", "asked_as"})
         return cls(**data, score=score, dense_rank=dense_rank, lexical_rank=lexical_rank)
 
 

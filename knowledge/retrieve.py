@@ -1,4 +1,8 @@
-"""Hybrid retrieval: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank fusion."""
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank fusion.
+
+Three rankings are fused: dense over passage text, dense over the passages' "Asked as" questions, and
+BM25 over both. Each is computed on chunks and collapsed to passages (a passage scores its best chunk).
+"""
 
 from __future__ import annotations
 
@@ -56,7 +60,7 @@ def best_per_passage(chunk_scores: list[tuple[str, float]]) -> Ranking:
 class HybridRetriever:
     """Searches the active index generation; call `refresh()` after a rebuild in the same process."""
 
-    def __init__(self, index: GuidelineIndex, top_k: int = 5, candidates: int = 40, rrf_k: int = 60,
+    def __init__(self, index: GuidelineIndex, top_k: int = 5, candidates: int = 40, rrf_k: int = 10,
                  max_query_chars: int = 2000):
         self.index = index
         self.top_k = top_k
@@ -74,17 +78,30 @@ class HybridRetriever:
         self.store = ChromaVectorStore(chroma_collection=collection) if collection is not None else None
         self._loaded_from = collection.name if collection is not None else None
 
-    # -- the two rankings ----------------------------------------------------------------------------
+    # -- the rankings --------------------------------------------------------------------------------
+    def dense_views(self, query: str, filters: SearchFilters | None = None, limit: int | None = None,
+                    embedding: list[float] | None = None) -> tuple[Ranking, Ranking]:
+        """One Chroma query, split into two passage rankings: by passage text, and by "Asked as" keys.
+
+        The two views fail differently (guideline wording vs patients' wording), which is what rank
+        fusion rewards; one max over both would let a single lucky key bury the text match.
+        """
+        self._require_index()
+        limit = limit or self.candidates
+        vector = embedding if embedding is not None else self.index.embed_model.get_query_embedding(query)
+        result = self.store.query(VectorStoreQuery(query_embedding=vector, similarity_top_k=limit * 4,
+                                                   filters=_chroma_filters(filters)))
+        text_hits, key_hits = [], []
+        for node, sim in zip(result.nodes, result.similarities or []):
+            hits = key_hits if node.metadata.get("kind") == "question" else text_hits
+            hits.append((node.metadata["passage_id"], float(sim)))
+        return best_per_passage(text_hits)[:limit], best_per_passage(key_hits)[:limit]
+
     def dense(self, query: str, filters: SearchFilters | None = None, limit: int | None = None,
               embedding: list[float] | None = None) -> Ranking:
-        self._require_index()
-        vector = embedding if embedding is not None else self.index.embed_model.get_query_embedding(query)
-        result = self.store.query(VectorStoreQuery(query_embedding=vector,
-                                                   similarity_top_k=limit or self.candidates,
-                                                   filters=_chroma_filters(filters)))
-        hits = [(node.metadata["passage_id"], float(sim))
-                for node, sim in zip(result.nodes, result.similarities or [])]
-        return best_per_passage(hits)
+        """Dense ranking over every chunk kind (a passage scores its best chunk)."""
+        text, keys = self.dense_views(query, filters, limit, embedding)
+        return best_per_passage(text + keys)[: limit or self.candidates]
 
     def lexical(self, query: str, filters: SearchFilters | None = None, limit: int | None = None) -> Ranking:
         self._require_index()
@@ -104,11 +121,12 @@ class HybridRetriever:
         started = time.perf_counter()
         embedding = self.index.embed_model.get_query_embedding(text)
         embedded = time.perf_counter()
-        dense = self.dense(text, filters, embedding=embedding)
+        by_text, by_keys = self.dense_views(text, filters, embedding=embedding)
         dense_done = time.perf_counter()
         lexical = self.lexical(text, filters)
         lexical_done = time.perf_counter()
-        fused = rrf_fuse([dense, lexical], k=self.rrf_k)[: top_k or self.top_k]
+        fused = rrf_fuse([by_text, by_keys, lexical], k=self.rrf_k)[: top_k or self.top_k]
+        dense = best_per_passage(by_text + by_keys)
         dense_rank = {pid: r for r, (pid, _) in enumerate(dense, start=1)}
         lexical_rank = {pid: r for r, (pid, _) in enumerate(lexical, start=1)}
         passages = [GuidelinePassage.from_passage(self.passages[pid], score=round(score, 6),

@@ -66,3 +66,10 @@ def test_rrf_weights_and_ties_are_deterministic():
 
 def test_chunks_collapse_to_their_best_passage_score():
     assert best_per_passage([("p1", 0.2), ("p2", 0.5), ("p1", 0.7)]) == [("p1", 0.7), ("p2", 0.5)]
+
+
+def test_repair_only_accepts_one_edit_and_prefers_the_commoner_word():
+    bm25 = BM25(["statin therapy lowers LDL", "start walking daily", "start slowly", "blocks and bricks"])
+    assert bm25.correct("statn") == "statin"  # 'start' is two edits away, however common
+    assert bm25.correct("bloke") == "bloke"  # 'blocks' is two edits away
+    assert bm25.correct("strat") == "start"  # an adjacent swap

@@ -52,3 +52,15 @@ def test_a_sentence_longer_than_the_limit_stays_whole():
     long_sentence = "Long " + " ".join(["word"] * 80) + "."
     chunks = chunk_passage(make_passage(f"Short one. {long_sentence} Another short one."), max_words=30)
     assert [c.text for c in chunks] == ["Short one.", long_sentence, "Another short one."]
+
+
+def test_asked_as_questions_become_question_chunks_of_the_passage():
+    passage = make_passage("Sit for five minutes. Measure twice.").model_copy(
+        update={"asked_as": ("how do I check my bp at home?", "should I rest first?")})
+    chunks = chunk_passage(passage)
+    assert [(c.id, c.kind, c.embed_text) for c in chunks] == [
+        ("demo#p::0", "text", "Demo > Heading\nSit for five minutes.\nMeasure twice."),
+        ("demo#p::q0", "question", "how do I check my bp at home?"),
+        ("demo#p::q1", "question", "should I rest first?"),
+    ]
+    assert {c.passage_id for c in chunks} == {"demo#p"}

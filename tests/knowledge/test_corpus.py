@@ -208,3 +208,22 @@ def test_parse_document_reports_no_passages():
 def test_missing_folder_is_a_corpus_error(tmp_path):
     with pytest.raises(CorpusError, match="guideline folder not found"):
         load_corpus(tmp_path / "nope")
+
+
+def test_asked_as_questions_are_search_keys_not_text(tmp_path):
+    write_doc(tmp_path, "demo-doc", """
+        ## Categories {#categories}
+        Source section: Table 6
+        Asked as: is 136/84 high? | what stage is my blood pressure?
+
+        Stage 1 is 130-139/80-89 mmHg.
+        """)
+    p = load_corpus(tmp_path).passage("demo-doc#categories")
+    assert p.asked_as == ("is 136/84 high?", "what stage is my blood pressure?")
+    assert p.text == "Stage 1 is 130-139/80-89 mmHg." and p.section == "Table 6"
+
+
+def test_empty_asked_as_is_an_error(tmp_path):
+    write_doc(tmp_path, "demo-doc", "## A {#a}\nAsked as:  |  \n\nText.\n")
+    (problem,) = _problems(tmp_path)
+    assert problem.endswith(":18: 'Asked as:' has no questions (separate them with ' | ')")

@@ -117,3 +117,23 @@ def test_old_generations_are_pruned(chroma, mini_corpus, minilm):
         index.build(load_corpus(mini_corpus), force=True)
     generations = [c.name for c in chroma.list_collections() if c.name.startswith("guidelines-g")]
     assert len(generations) == 2 and index.state()["collection"] in generations
+
+
+def test_asked_as_questions_lead_to_their_passage(chroma, tmp_path, minilm):
+    root = tmp_path / "g"
+    write_doc(root, "demo-bp", """
+        ## Grades {#grades}
+        Asked as: my reading was 152/96 at the surgery, what does that mean for me?
+
+        Grade 1 hypertension is an office reading of 140-159 mmHg systolic or 90-99 mmHg diastolic.
+
+        ## Crisis {#crisis}
+
+        A reading of 180/120 mmHg or more with chest pain, confusion or weakness needs emergency care.
+        """)
+    index = GuidelineIndex(chroma, embed_model=minilm)
+    stats = index.build(load_corpus(root))
+    assert stats.chunks == 3  # two text chunks and one question chunk
+    results = HybridRetriever(index).search("the surgery said 152/96, what does it mean?")
+    assert [p.id for p in results.passages][0] == "demo-bp#grades"
+    assert "Asked as" not in results.passages[0].text
