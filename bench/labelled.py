@@ -15,9 +15,17 @@ QUESTIONS_DIR = Path(__file__).resolve().parent / "questions"
 class LabelledQuestion(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    @property
+    def all_relevant(self) -> set[str]:
+        return set(self.relevant) | set(self.pooled_relevant)
+
     id: str
     question: str = Field(min_length=3)
-    relevant: list[str] = Field(min_length=1, description="Passage ids that directly answer the question")
+    relevant: list[str] = Field(min_length=1, description="Passage ids that directly answer the question, "
+                                "labelled by the question's author")
+    pooled_relevant: list[str] = Field(default_factory=list, description=(
+        "Further passages judged relevant by an assessor who saw the pooled top-5 results of every system "
+        "(shuffled, systems not named); recall counts both lists"))
     region: Literal["global", "us", "eu", "cn"] | None = None
     condition: Literal["htn", "diabetes", "lipids", "urate", "obesity", "general"] | None = None
     style: Literal["patient", "paraphrase", "typo"] = "patient"

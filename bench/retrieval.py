@@ -92,7 +92,7 @@ def evaluate(name, questions, run, judge=None):
     recalls, hits, rrs, latencies = [], [], [], []
     misses = []
     for q in questions:
-        relevant = set(q.relevant)
+        relevant = q.all_relevant
         filters = SearchFilters(region=q.region, condition=q.condition)
         started = time.perf_counter()
         ranked = run(q.question, filters)

@@ -22,7 +22,7 @@ from knowledge.corpus import Corpus
 from knowledge.models import CONDITIONS, Passage
 
 # Bump when chunking or stored metadata changes shape, so the next build rewrites everything.
-INDEX_FORMAT = f"5:{MAX_CHUNK_WORDS}"
+INDEX_FORMAT = f"7:{MAX_CHUNK_WORDS}"
 KEEP_GENERATIONS = 2  # the active one and the one before it, for processes still reading it
 
 Progress = Callable[[int, int], None]
@@ -159,9 +159,11 @@ class GuidelineIndex:
         metadata = {
             "passage_id": passage.id, "document_id": passage.document_id, "ordinal": chunk.ordinal,
             "region": passage.region, "text_key": text_key(chunk.embed_text), "kind": chunk.kind,
-            "chunk_text": chunk.text, "passage_json": passage.model_dump_json(),
+            "chunk_text": chunk.text,
             **{f"cond_{c}": int(c in passage.conditions) for c in CONDITIONS},  # 1/0: filters take no bools
         }
+        if chunk.ordinal == 0:  # the passage itself is stored once, on its first chunk
+            metadata["passage_json"] = passage.model_dump_json()
         return TextNode(id_=chunk.id, text=chunk.embed_text, metadata=metadata, embedding=vector,
                         excluded_embed_metadata_keys=list(metadata),
                         excluded_llm_metadata_keys=list(metadata))
@@ -197,14 +199,16 @@ class GuidelineIndex:
 
     # -- reading -------------------------------------------------------------------------------------
     def load(self) -> list[IndexedChunk]:
-        """Every chunk of the active generation with its passage (for BM25 and passage lookup)."""
+        """Every chunk of the active generation with its passage (for BM25, filters and lookup)."""
         collection = self.active_collection()
         if collection is None:
             return []
         got = collection.get(include=["metadatas"])
+        passages = {m["passage_id"]: Passage.model_validate_json(m["passage_json"])
+                    for m in got["metadatas"] if "passage_json" in m}
         out = []
         for chunk_id, meta in zip(got["ids"], got["metadatas"]):
-            passage = Passage.model_validate_json(meta["passage_json"])
+            passage = passages[meta["passage_id"]]
             kind = meta.get("kind", "text")
             text = meta["chunk_text"]
             embed_text = text if kind == "question" else f"{' > '.join(passage.heading_path)}\n{text}"

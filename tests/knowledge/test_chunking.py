@@ -60,7 +60,6 @@ def test_asked_as_questions_become_question_chunks_of_the_passage():
     chunks = chunk_passage(passage)
     assert [(c.id, c.kind, c.embed_text) for c in chunks] == [
         ("demo#p::0", "text", "Demo > Heading\nSit for five minutes.\nMeasure twice."),
-        ("demo#p::q0", "question", "how do I check my bp at home?"),
-        ("demo#p::q1", "question", "should I rest first?"),
+        ("demo#p::q", "question", "how do I check my bp at home?\nshould I rest first?"),
     ]
     assert {c.passage_id for c in chunks} == {"demo#p"}

@@ -78,7 +78,7 @@ def test_labelled_questions_cover_the_corpus(corpus):
     assert len(questions) >= 100
     known = {p.id: p for p in corpus.passages}
     for q in questions:
-        for pid in q.relevant:
+        for pid in q.relevant + q.pooled_relevant:
             assert pid in known, f"{q.id}: {pid} does not exist"
             if q.region is not None:
                 assert known[pid].region in (q.region, "global"), f"{q.id}: {pid} is outside region {q.region}"
