@@ -146,7 +146,7 @@ def main() -> None:
         again = index.build(load_corpus(ROOT / "guidelines"))
         reindex = time.perf_counter() - t
         assert again.unchanged and again.embedded == 0
-        env = dict(os.environ, COACH_DATA_DIR=tmp)
+        env = dict(os.environ, COACH_DATA_DIR=str(Path(tmp) / "cli"))
         t = time.perf_counter()
         subprocess.run([str(ROOT / ".venv/bin/coach"), "index"], env=env, check=True, capture_output=True)
         cli_first = time.perf_counter() - t

@@ -16,9 +16,19 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def _knowledge():
+    from pydantic import ValidationError
+
     from coach.assembly import build_knowledge_base
     from coach.settings import load_settings
-    return build_knowledge_base(load_settings())
+    from knowledge.store import ChromaUnavailable
+    try:
+        return build_knowledge_base(load_settings())
+    except ValidationError as exc:
+        problems = "; ".join(f"COACH_{'__'.join(str(p).upper() for p in e['loc'])}: {e['msg']}"
+                             for e in exc.errors())
+        _fail(f"invalid settings: {problems}")
+    except (ChromaUnavailable, ValueError) as exc:
+        _fail(str(exc))
 
 
 def _fail(message: str, code: int = 2) -> None:
