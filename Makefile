@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
 Q ?= My blood pressure this morning was 150/95, is that too high?
+REGION ?= us
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
@@ -23,7 +24,7 @@ $(STAMP): requirements.lock pyproject.toml
 	rm -f $(VENV)/.installed-* && touch $@
 
 run: setup index
-	$(BIN)/coach search "$(Q)"
+	$(BIN)/coach search "$(Q)" --region $(REGION)
 
 index: setup
 	$(BIN)/coach index

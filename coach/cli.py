@@ -104,8 +104,9 @@ def search(query: str = typer.Argument(..., help="A question, in your own words"
         out.print(f"[bold]{rank}. {p.id}[/]  score {p.score:.4f} "
                   f"(dense #{p.dense_rank or '-'}, bm25 #{p.lexical_rank or '-'})", highlight=False)
         out.print(f"   {p.document_title} — {' > '.join(p.heading_path[1:])}", highlight=False)
-        out.print(f"   Source: {p.issuer}, {p.source_document} ({p.edition}), section {p.section}; "
-                  f"{p.url}", highlight=False, style="dim")
+        edition = p.edition if len(p.edition) <= 60 else p.edition[:57] + "..."
+        out.print(f"   Source: {p.issuer.split(';')[0]} ({edition}), section {p.section} — {p.url}",
+                  highlight=False, style="dim")
         snippet = " ".join(p.text.split())
         out.print(f"   {snippet[:300]}{'…' if len(snippet) > 300 else ''}\n", highlight=False)
 

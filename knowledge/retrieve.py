@@ -7,6 +7,7 @@ BM25 over both. Each is computed on chunks and collapsed to passages (a passage 
 from __future__ import annotations
 
 import math
+import re
 import time
 
 import numpy as np
@@ -33,6 +34,18 @@ class SearchResults(BaseModel):
     truncated: bool = Field(default=False, description="The query was cut to the maximum length")
     notes: list[str] = Field(default_factory=list, description="What the caller should tell the user")
     timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+NUMBER = re.compile(r"\d+(?:[.,/]\d+)*")
+
+
+def _lexical_text(ic: IndexedChunk) -> str:
+    """What BM25 indexes for a chunk. Numbers in "Asked as" keys are made-up example readings
+    ("145/95"): matching them exactly would rank a passage by coincidence, so only the numbers the
+    guideline text itself states (thresholds, targets) are searchable."""
+    if ic.chunk.kind == "question":
+        return NUMBER.sub(" ", ic.chunk.embed_text)
+    return ic.chunk.embed_text
 
 
 def rrf_fuse(rankings: list[Ranking], k: int = 60, weights: list[float] | None = None) -> Ranking:
@@ -73,7 +86,7 @@ class HybridRetriever:
         self.chunks: list[IndexedChunk] = self.index.load() if collection is not None else []
         self.passages: dict[str, Passage] = {ic.passage.id: ic.passage for ic in self.chunks}
         self.chunk_by_id: dict[str, IndexedChunk] = {ic.chunk.id: ic for ic in self.chunks}
-        self.bm25 = BM25([ic.chunk.embed_text for ic in self.chunks])
+        self.bm25 = BM25([_lexical_text(ic) for ic in self.chunks])
         self._allowed: dict[str, np.ndarray] = {}
         self._loaded_from = collection.name if collection is not None else None
 

@@ -45,7 +45,8 @@ def test_index_then_search_prints_ranked_cited_passages(env):
     assert result.exit_code == 0, result.output
     first = result.output.splitlines()[0]
     assert first.startswith("1. demo-bp-us#bp-categories  score ")
-    assert "Source: Demo Guideline Society, Demo guideline on demo-bp-us (2024), section 3.3, Table 6" in result.output
+    assert ("Source: Demo Guideline Society (2024), section 3.3, Table 6 — https://example.org/demo-bp-us"
+            in result.output)
 
     result = runner.invoke(app, ["search", "uric acid", "--region", "cn", "--json"])
     payload = json.loads(result.output)

@@ -71,3 +71,25 @@ def test_search_before_any_build_says_to_index(tmp_path, minilm):
     retriever = HybridRetriever(GuidelineIndex(open_chroma(path=tmp_path / "empty"), embed_model=minilm))
     with pytest.raises(IndexNotBuiltError, match="run `coach index`"):
         retriever.search("blood pressure")
+
+
+def test_example_numbers_in_asked_as_keys_are_not_lexical_matches(tmp_path, minilm):
+    from tests.conftest import write_doc
+    root = tmp_path / "g"
+    write_doc(root, "demo-bp", """
+        ## Pregnancy {#pregnancy}
+        Asked as: my reading was 145/95 at 30 weeks pregnant, is that dangerous?
+
+        In pregnancy, blood pressure of 140/90 mmHg or more is high and needs the maternity team.
+
+        ## Categories {#categories}
+
+        Stage 2 hypertension is a blood pressure of 140/90 mmHg or higher; 95 diastolic is stage 2.
+        """)
+    index = GuidelineIndex(open_chroma(path=tmp_path / "c"), embed_model=minilm)
+    index.build(load_corpus(root))
+    retriever = HybridRetriever(index)
+    ranked = [pid for pid, _ in retriever.lexical("is 150/95 stage 2")]
+    assert ranked[0] == "demo-bp#categories"
+    # The key's words still count: only its made-up numbers are ignored.
+    assert [pid for pid, _ in retriever.lexical("weeks pregnant dangerous")][0] == "demo-bp#pregnancy"
