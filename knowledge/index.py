@@ -22,7 +22,7 @@ from knowledge.corpus import Corpus
 from knowledge.models import CONDITIONS, Passage
 
 # Bump when chunking or stored metadata changes shape, so the next build rewrites everything.
-INDEX_FORMAT = f"7:{MAX_CHUNK_WORDS}"
+INDEX_FORMAT = f"8:{MAX_CHUNK_WORDS}"
 KEEP_GENERATIONS = 2  # the active one and the one before it, for processes still reading it
 
 Progress = Callable[[int, int], None]
@@ -159,11 +159,11 @@ class GuidelineIndex:
         metadata = {
             "passage_id": passage.id, "document_id": passage.document_id, "ordinal": chunk.ordinal,
             "region": passage.region, "text_key": text_key(chunk.embed_text), "kind": chunk.kind,
-            "chunk_text": chunk.text,
+            "chunk_text": chunk.text, "document_title": passage.document_title, "issuer": passage.issuer,
+            "edition": passage.edition, "section": passage.section, "url": passage.url,
+            "heading_path": " > ".join(passage.heading_path), "passage_json": passage.model_dump_json(),
             **{f"cond_{c}": int(c in passage.conditions) for c in CONDITIONS},  # 1/0: filters take no bools
         }
-        if chunk.ordinal == 0:  # the passage itself is stored once, on its first chunk
-            metadata["passage_json"] = passage.model_dump_json()
         return TextNode(id_=chunk.id, text=chunk.embed_text, metadata=metadata, embedding=vector,
                         excluded_embed_metadata_keys=list(metadata),
                         excluded_llm_metadata_keys=list(metadata))

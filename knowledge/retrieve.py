@@ -71,14 +71,28 @@ class HybridRetriever:
     """Searches the active index generation; call `refresh()` after a rebuild in the same process."""
 
     def __init__(self, index: GuidelineIndex, top_k: int = 5, candidates: int = 40, rrf_k: int = 10,
-                 max_query_chars: int = 2000):
+                 max_query_chars: int = 2000, recheck_seconds: float = 5.0):
         self.index = index
         self.top_k = top_k
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.max_query_chars = max_query_chars
+        self.recheck_seconds = recheck_seconds
         self._loaded_from: str | None = None
         self.refresh()
+
+    def refresh_if_stale(self) -> None:
+        """Reload when another process (`coach index`) has made a newer generation active.
+
+        Checked at most every `recheck_seconds`: a long-running app keeps answering from the
+        generation it loaded (kept alive by the index for one more build) and moves over by itself.
+        """
+        now = time.monotonic()
+        if now - self._checked_at < self.recheck_seconds:
+            return
+        self._checked_at = now
+        if self.index.state().get("collection") != self._loaded_from:
+            self.refresh()
 
     def refresh(self) -> None:
         collection = self.index.active_collection()
@@ -88,7 +102,9 @@ class HybridRetriever:
         self.chunk_by_id: dict[str, IndexedChunk] = {ic.chunk.id: ic for ic in self.chunks}
         self.bm25 = BM25([_lexical_text(ic) for ic in self.chunks])
         self._allowed: dict[str, np.ndarray] = {}
+        self._allowed_id_sets: dict[str, frozenset[str]] = {}
         self._loaded_from = collection.name if collection is not None else None
+        self._checked_at = time.monotonic()
 
     def allowed(self, filters: SearchFilters | None) -> np.ndarray | None:
         """Mask over `self.chunks` of what the filters admit (None = everything), cached per filter."""
@@ -133,10 +149,10 @@ class HybridRetriever:
         return best_per_passage(text_hits)[:limit], best_per_passage(key_hits)[:limit]
 
     def _allowed_ids(self, filters: SearchFilters, mask: np.ndarray) -> frozenset[str]:
-        key = "ids:" + filters.model_dump_json()
-        if key not in self._allowed:
-            self._allowed[key] = frozenset(ic.chunk.id for ic, ok in zip(self.chunks, mask) if ok)
-        return self._allowed[key]  # type: ignore[return-value]
+        key = filters.model_dump_json()
+        if key not in self._allowed_id_sets:
+            self._allowed_id_sets[key] = frozenset(ic.chunk.id for ic, ok in zip(self.chunks, mask) if ok)
+        return self._allowed_id_sets[key]
 
     def dense(self, query: str, filters: SearchFilters | None = None, limit: int | None = None,
               embedding: list[float] | None = None) -> Ranking:
@@ -157,6 +173,7 @@ class HybridRetriever:
     # -- the hybrid ----------------------------------------------------------------------------------
     def search(self, query: str, filters: SearchFilters | None = None, top_k: int | None = None) -> SearchResults:
         text, truncated, notes = self.prepare_query(query)
+        self.refresh_if_stale()
         self._require_index()
         started = time.perf_counter()
         embedding = self.index.embed_model.get_query_embedding(text)

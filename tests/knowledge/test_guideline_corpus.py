@@ -86,3 +86,21 @@ def test_labelled_questions_cover_the_corpus(corpus):
     for prefix in ("bp", "dm", "lp", "ua", "ob", "rf"):
         assert prefixes[prefix] >= 10, prefix
     assert sum(q.style == "typo" for q in questions) >= 10
+
+
+MG_DL_VALUE = re.compile(r"\d+(?:\.\d+)?\s*mg/dL")
+
+
+def test_glucose_and_lipid_values_come_in_both_units(corpus):
+    """Where mg/dL and mmol/L are both in use, a passage giving values in one gives the other too."""
+    for p in corpus.passages:
+        if not {"diabetes", "lipids"} & set(p.conditions) or "general" in p.conditions:
+            continue
+        if MG_DL_VALUE.search(p.text):  # Lp(a) pairs mg/dL with nmol/L, not mmol/L
+            assert "mmol/L" in p.text or "nmol/L" in p.text, f"{p.id} gives mg/dL values without mmol/L"
+
+
+def test_urate_values_come_in_both_units(corpus):
+    for p in corpus.passages:
+        if p.conditions == ("urate",) and re.search(r"\d\s*µmol/L", p.text):
+            assert "mg/dL" in p.text, f"{p.id} gives µmol/L values without mg/dL"

@@ -137,3 +137,26 @@ def test_asked_as_questions_lead_to_their_passage(chroma, tmp_path, minilm):
     results = HybridRetriever(index).search("the surgery said 152/96, what does it mean?")
     assert [p.id for p in results.passages][0] == "demo-bp#grades"
     assert "Asked as" not in results.passages[0].text
+
+
+def test_a_running_retriever_moves_to_a_generation_built_elsewhere(chroma, mini_corpus, minilm):
+    GuidelineIndex(chroma, embed_model=minilm).build(load_corpus(mini_corpus))
+    retriever = HybridRetriever(GuidelineIndex(chroma, embed_model=minilm), recheck_seconds=0)
+    assert retriever.search("waist size").passages[0].id != "demo-new#waist"
+    # Another process rebuilds twice: the generation the retriever loaded is deleted on the way.
+    other = GuidelineIndex(chroma, embed_model=minilm)
+    write_doc(mini_corpus, "demo-new", "## Waist {#waist}\n\nMeasure your waist size at the navel.\n")
+    other.build(load_corpus(mini_corpus))
+    other.build(load_corpus(mini_corpus), force=True)
+    assert retriever.search("waist size").passages[0].id == "demo-new#waist"
+
+
+def test_every_node_carries_its_citation_metadata(chroma, mini_corpus, minilm):
+    index = GuidelineIndex(chroma, embed_model=minilm)
+    index.build(load_corpus(mini_corpus))
+    got = index.active_collection().get(include=["metadatas"])
+    assert len(got["ids"]) == 5
+    for meta in got["metadatas"]:
+        for key in ("passage_id", "document_id", "document_title", "issuer", "edition", "section", "url",
+                    "heading_path", "region", "passage_json"):
+            assert meta[key], (key, meta)
