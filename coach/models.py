@@ -1,0 +1,86 @@
+"""Typed models at the coach's boundaries: readings, indicator findings (more arrive with issue 3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Region = Literal["global", "us", "eu", "cn"]
+Sex = Literal["male", "female"]
+
+
+class Indicator(StrEnum):
+    """What a reading measures. Values are stored in the canonical unit of `CANONICAL_UNITS`."""
+
+    systolic_bp = "systolic_bp"
+    diastolic_bp = "diastolic_bp"
+    heart_rate = "heart_rate"
+    fasting_glucose = "fasting_glucose"
+    postprandial_glucose = "postprandial_glucose"
+    hba1c = "hba1c"
+    total_cholesterol = "total_cholesterol"
+    ldl_c = "ldl_c"
+    hdl_c = "hdl_c"
+    triglycerides = "triglycerides"
+    uric_acid = "uric_acid"
+    weight = "weight"
+    height = "height"
+    waist = "waist"
+    bmi = "bmi"  # derived from weight and height, never entered
+
+
+CANONICAL_UNITS: dict[Indicator, str] = {
+    Indicator.systolic_bp: "mmHg", Indicator.diastolic_bp: "mmHg", Indicator.heart_rate: "bpm",
+    Indicator.fasting_glucose: "mmol/L", Indicator.postprandial_glucose: "mmol/L", Indicator.hba1c: "%",
+    Indicator.total_cholesterol: "mmol/L", Indicator.ldl_c: "mmol/L", Indicator.hdl_c: "mmol/L",
+    Indicator.triglycerides: "mmol/L", Indicator.uric_acid: "µmol/L", Indicator.weight: "kg",
+    Indicator.height: "cm", Indicator.waist: "cm", Indicator.bmi: "kg/m²",
+}
+
+LABELS: dict[Indicator, str] = {
+    Indicator.systolic_bp: "systolic blood pressure", Indicator.diastolic_bp: "diastolic blood pressure",
+    Indicator.heart_rate: "heart rate", Indicator.fasting_glucose: "fasting glucose",
+    Indicator.postprandial_glucose: "glucose after a meal", Indicator.hba1c: "HbA1c",
+    Indicator.total_cholesterol: "total cholesterol", Indicator.ldl_c: "LDL cholesterol",
+    Indicator.hdl_c: "HDL cholesterol", Indicator.triglycerides: "triglycerides",
+    Indicator.uric_acid: "uric acid", Indicator.weight: "weight", Indicator.height: "height",
+    Indicator.waist: "waist circumference", Indicator.bmi: "BMI",
+}
+
+
+class Reading(BaseModel):
+    """One measurement, in its indicator's canonical unit (and as the person gave it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    indicator: Indicator
+    value: float
+    unit: str = Field(description="Always the canonical unit of the indicator")
+    entered_value: float | None = Field(default=None, description="The value as the person gave it")
+    entered_unit: str | None = Field(default=None, description="The unit the person used")
+    measured_at: dt.datetime
+    context: Literal["fasting", "after_meal", "random", "home", "office", "lab"] | None = None
+    source: Literal["chat", "manual", "device", "lab", "import"] = "manual"
+
+
+class IndicatorFinding(BaseModel):
+    """An indicator's latest value judged by a guideline rule: what, how, by which passage."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    indicator: str = Field(description="Indicator, or a combined one such as 'blood_pressure'")
+    values: dict[Indicator, float] = Field(description="The values judged, in the rule's unit")
+    unit: str = Field(description="The rule's unit (the guideline's own)")
+    measured_at: dt.datetime
+    status: str
+    label: str
+    rule_id: str
+    guideline: str
+    region: Region
+    threshold: str = Field(description="The band's bounds in words, for the reply and the table")
+    passage_id: str = Field(description="The guideline passage that defines this threshold")
+    severity: int = Field(description="0 = the rule's lowest band; higher is worse")
+
