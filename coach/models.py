@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Region = Literal["global", "us", "eu", "cn"]
 Sex = Literal["male", "female"]
@@ -51,6 +51,41 @@ LABELS: dict[Indicator, str] = {
 }
 
 
+ProfileCondition = Literal["htn", "diabetes", "prediabetes", "lipids", "urate", "gout", "obesity", "ckd",
+                          "cvd", "pregnancy"]
+
+
+class Medication(BaseModel):
+    """A medicine the person takes, as they name it; the class is optional (free text allowed)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120)
+    drug_class: str | None = Field(default=None, max_length=80, description="e.g. ACE inhibitor, statin")
+
+
+class Profile(BaseModel):
+    """A person the coach works with. Region picks the guideline set used for every threshold."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$", description="Stable id (lowercase, digits, - or _)")
+    display_name: str = Field(min_length=1, max_length=80)
+    birth_year: int | None = Field(default=None, ge=1900, le=2026)
+    sex: Sex | None = None
+    height_cm: float | None = Field(default=None, ge=80, le=250)
+    conditions: list[ProfileCondition] = Field(default_factory=list)
+    diabetes_type: Literal["type1", "type2", "gestational", "other"] | None = None
+    medications: list[Medication] = Field(default_factory=list)
+    allergies: list[str] = Field(default_factory=list)
+    region: Region = "global"
+    goals: list[str] = Field(default_factory=list)
+    tier: Literal["basic", "professional", "premium"] = "basic"
+
+    def age(self, today: dt.date) -> int | None:
+        return None if self.birth_year is None else today.year - self.birth_year
+
+
 class Reading(BaseModel):
     """One measurement, in its indicator's canonical unit (and as the person gave it)."""
 
@@ -64,6 +99,22 @@ class Reading(BaseModel):
     measured_at: dt.datetime
     context: Literal["fasting", "after_meal", "random", "home", "office", "lab"] | None = None
     source: Literal["chat", "manual", "device", "lab", "import"] = "manual"
+    id: int | None = Field(default=None, description="Set by the store")
+
+    @model_validator(mode="after")
+    def _canonical_and_plausible(self) -> Reading:
+        from coach.units import PLAUSIBLE  # units builds on these models; imported here to stay acyclic
+
+        if self.unit != CANONICAL_UNITS[self.indicator]:
+            raise ValueError(f"{LABELS[self.indicator]} must be stored in {CANONICAL_UNITS[self.indicator]}, "
+                             f"not {self.unit} (convert with coach.units.to_canonical)")
+        low, high = PLAUSIBLE[self.indicator]
+        if not low <= self.value <= high:
+            raise ValueError(f"{LABELS[self.indicator]} {self.value:g} {self.unit} is outside the accepted "
+                             f"range {low:g}-{high:g} {self.unit}")
+        if self.measured_at.tzinfo is not None:  # stored as naive UTC everywhere
+            self.measured_at = self.measured_at.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return self
 
 
 class IndicatorFinding(BaseModel):

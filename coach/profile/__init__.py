@@ -1,0 +1,1 @@
+"""People and their readings: models live in coach.models, storage here."""
