@@ -117,6 +117,19 @@ class Reading(BaseModel):
         return self
 
 
+class Trend(BaseModel):
+    """How an indicator moved over a window ending now."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    window_days: int
+    readings: int
+    mean: dict[Indicator, float] = Field(description="Mean per component, canonical unit")
+    direction: Literal["rising", "falling", "stable"] | None = Field(
+        description="From a least-squares slope over the window; None with fewer than 3 readings")
+    change_per_week: dict[Indicator, float] = Field(default_factory=dict)
+
+
 class IndicatorFinding(BaseModel):
     """An indicator's latest value judged by a guideline rule: what, how, by which passage."""
 
@@ -133,5 +146,8 @@ class IndicatorFinding(BaseModel):
     region: Region
     threshold: str = Field(description="The band's bounds in words, for the reply and the table")
     passage_id: str = Field(description="The guideline passage that defines this threshold")
-    severity: int = Field(description="0 = the rule's lowest band; higher is worse")
+    severity: int = Field(description="0 = the rule's reference band; higher is further from it")
+    derived: str | None = Field(default=None, description="How a derived value was computed, e.g. the BMI "
+                                "formula or 'mean of 6 home readings over 7 days'")
+    trends: list[Trend] = Field(default_factory=list, description="7- and 30-day trends where data allow")
 

@@ -36,6 +36,15 @@ BP = [
     (["cn"], (179, 109), "grade_2"), (["cn"], (180, 70), "grade_3"), (["cn"], (130, 110), "grade_3"),
 ]
 
+# Home averages: ACC/AHA equivalents 120/80, 130/80, 135/85 (us); 135/85 (eu, global, cn).
+HOME_BP = [
+    (["us"], (119, 79), "normal"), (["us"], (120, 79), "elevated"), (["us"], (129, 79), "elevated"),
+    (["us"], (130, 79), "stage_1"), (["us"], (119, 80), "stage_1"), (["us"], (134, 84), "stage_1"),
+    (["us"], (135, 70), "stage_2"), (["us"], (120, 85), "stage_2"),
+    (["eu", "global", "cn"], (134, 84), "below_threshold"), (["eu", "global", "cn"], (135, 84), "hypertension"),
+    (["eu", "global", "cn"], (134, 85), "hypertension"),
+]
+
 SINGLE = [
     # Fasting glucose: ADA (mg/dL) for us/eu/global, CDS/WHO (mmol/L) for cn; lows from both.
     (["us", "eu", "global"], I.fasting_glucose, None, 53, "mg/dL", "low_level_2"),
@@ -166,6 +175,18 @@ def test_blood_pressure_boundaries(region, systolic, diastolic, status):
     assert finding.passage_id.startswith(("htn-acc-aha-2017#", "htn-esh-2023#", "htn-china-2018#"))
 
 
+def _home_cases():
+    for regions, (sys_, dia), status in HOME_BP:
+        for region in regions:
+            yield pytest.param(region, sys_, dia, status, id=f"home-{region}-{sys_}/{dia}")
+
+
+@pytest.mark.parametrize("region, systolic, diastolic, status", list(_home_cases()))
+def test_home_blood_pressure_boundaries(region, systolic, diastolic, status):
+    rule = load_rules().rule_for("home_blood_pressure", region)
+    assert evaluate(rule, {I.systolic_bp: systolic, I.diastolic_bp: diastolic}, NOW, region).status == status
+
+
 @pytest.mark.parametrize("region, indicator, sex, value, unit, status", list(_single_cases()))
 def test_single_indicator_boundaries(region, indicator, sex, value, unit, status):
     rule = load_rules().rule_for(indicator.value, region, sex)
@@ -176,11 +197,12 @@ def test_single_indicator_boundaries(region, indicator, sex, value, unit, status
 def test_the_table_tests_every_threshold_of_every_rule():
     """Each bound written in the rules file appears as a tested value (in the rule's unit)."""
     tested: dict[tuple[str, str], set[float]] = {}
-    for regions, (sys_, dia), _ in BP:
-        for region in regions:
-            rule = load_rules().rule_for("blood_pressure", region)
-            tested.setdefault((rule.id, "systolic_bp"), set()).add(sys_)
-            tested.setdefault((rule.id, "diastolic_bp"), set()).add(dia)
+    for indicator, table in (("blood_pressure", BP), ("home_blood_pressure", HOME_BP)):
+        for regions, (sys_, dia), _ in table:
+            for region in regions:
+                rule = load_rules().rule_for(indicator, region)
+                tested.setdefault((rule.id, "systolic_bp"), set()).add(sys_)
+                tested.setdefault((rule.id, "diastolic_bp"), set()).add(dia)
     for regions, indicator, sex, value, unit, _ in SINGLE:
         for region in regions:
             rule = load_rules().rule_for(indicator.value, region, sex)
