@@ -85,18 +85,18 @@ def _slope_per_day(window: list[Point], component: Indicator) -> float:
 def _series(readings: list[Reading]) -> dict[str, list[Point]]:
     """Readings as time series; systolic and diastolic taken at the same moment pair into one BP point."""
     series: dict[str, list[Point]] = defaultdict(list)
-    pending: dict[dt.datetime, dict[Indicator, Reading]] = defaultdict(dict)
-    for r in sorted(readings, key=lambda r: r.measured_at):
+    # Several pairs can share a moment ("150/95 and 148/92" in one message): pair them in order.
+    pending: dict[dt.datetime, dict[Indicator, list[Reading]]] = defaultdict(lambda: defaultdict(list))
+    for r in sorted(readings, key=lambda r: (r.measured_at, r.id or 0)):
         if r.indicator in (Indicator.systolic_bp, Indicator.diastolic_bp):
-            pending[r.measured_at][r.indicator] = r
+            pending[r.measured_at][r.indicator].append(r)
         else:
             series[r.indicator.value].append((r.measured_at, {r.indicator: r.value}))
     for when in sorted(pending):
-        pair = pending[when]
-        if len(pair) == 2:
-            point = (when, {i: pair[i].value for i in (Indicator.systolic_bp, Indicator.diastolic_bp)})
+        for systolic, diastolic in zip(pending[when][Indicator.systolic_bp], pending[when][Indicator.diastolic_bp]):
+            point = (when, {Indicator.systolic_bp: systolic.value, Indicator.diastolic_bp: diastolic.value})
             series["blood_pressure"].append(point)
-            if pair[Indicator.systolic_bp].context not in ("office", "lab"):
+            if systolic.context not in ("office", "lab"):
                 series["home_blood_pressure"].append(point)
     return series
 

@@ -1,0 +1,154 @@
+"""Readings people mention in chat ("my BP this morning was 152/96", "fasting sugar 7.8") -> Readings.
+
+Deterministic patterns, English first; other languages add their own vocabulary tables. What cannot be
+stored is returned as a problem to tell the person, never silently dropped or guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from pydantic import BaseModel, Field
+
+from coach.models import Indicator, Reading
+from coach.units import ReadingError, check_blood_pressure, normalise_unit, to_canonical
+
+NUMBER = r"(\d{1,4}(?:[.,]\d{1,2})?)"
+UNIT = r"\s*(mmol\s*/\s*l|mg\s*/\s*dl|[uµμ]mol\s*/\s*l|mmol\s*/\s*mol|%|kg|lbs?|pounds?|cm|inch(?:es)?|in\b)?"
+GAP = r"[^\d\n]{0,30}?"  # words between the name and the number ("this morning was")
+
+BP = re.compile(r"(?<![\d/.])(\d{2,3})\s*(?:/|over)\s*(\d{2,3})(?![\d/])\s*(mm\s*hg)?", re.I)
+BP_WORDS = re.compile(r"\b(bp|blood\s*pressure|pressure|reading|mm\s*hg|systolic|diastolic|top number)\b", re.I)
+
+# (indicator or 'glucose', pattern for its name). Glucose is split into fasting / after a meal below.
+NAMED: list[tuple[str, re.Pattern]] = [
+    ("hba1c", re.compile(r"\b(?:hb\s*a1c|a1c|glycated ha?emoglobin)\b", re.I)),
+    ("glucose", re.compile(r"\b(?:blood\s*)?(?:sugar|glucose|bg)\b", re.I)),
+    ("ldl_c", re.compile(r"\b(?:ldl(?:-c)?|bad cholesterol)\b", re.I)),
+    ("hdl_c", re.compile(r"\b(?:hdl(?:-c)?|good cholesterol)\b", re.I)),
+    ("total_cholesterol", re.compile(r"\b(?:total cholesterol|cholesterol total|tc)\b", re.I)),
+    ("triglycerides", re.compile(r"\b(?:triglycerides?|trigs?|tg)\b", re.I)),
+    ("uric_acid", re.compile(r"\b(?:uric acid|urate|ua)\b", re.I)),
+    ("weight", re.compile(r"\b(?:weight|weigh(?:s|ed)?)\b", re.I)),
+    ("waist", re.compile(r"\bwaist(?: size| circumference)?\b", re.I)),
+    ("heart_rate", re.compile(r"\b(?:pulse|heart\s*rate|hr)\b", re.I)),
+]
+FASTING = re.compile(r"\b(fasting|fasted|before breakfast|empty stomach|on waking)\b", re.I)
+AFTER_MEAL = re.compile(r"\b(after (?:a |my )?(?:meal|eating|lunch|dinner|breakfast)|post[- ]?(?:meal|prandial)|"
+                        r"\d\s*h(?:ours?|rs?)? after)\b", re.I)
+# Without a unit, a value's size says which unit the person used (7.8 is mmol/L, 140 is mg/dL).
+UNITLESS: dict[str, tuple[float, str, str]] = {
+    "glucose": (35, "mmol/L", "mg/dL"), "ldl_c": (20, "mmol/L", "mg/dL"), "hdl_c": (5, "mmol/L", "mg/dL"),
+    "total_cholesterol": (20, "mmol/L", "mg/dL"), "triglycerides": (30, "mmol/L", "mg/dL"),
+    "uric_acid": (25, "mg/dL", "µmol/L"), "hba1c": (20, "%", "mmol/mol"), "weight": (1000, "kg", "kg"),
+    "waist": (60, "in", "cm"), "heart_rate": (1000, "bpm", "bpm"),
+}
+
+
+FIRST_PERSON = re.compile(r"\b(my|i|i'?m|i'?ve|me|mine|we|our|today|yesterday|this morning|last night|got|was)\b",
+                          re.I)
+
+
+def _about_a_threshold(text: str, position: int) -> bool:
+    """'Is 130/80 good?' asks about a number; 'my bp is 150/95, is that high?' reports one."""
+    start = max(text.rfind(".", 0, position), text.rfind("!", 0, position), text.rfind("?", 0, position)) + 1
+    end_candidates = [i for i in (text.find(".", position), text.find("?", position), text.find("!", position))
+                      if i != -1]
+    end = min(end_candidates) if end_candidates else len(text)
+    sentence = text[start:end + 1]
+    return sentence.rstrip().endswith("?") and not FIRST_PERSON.search(sentence)
+
+
+class ParsedReadings(BaseModel):
+    readings: list[Reading] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list, description="What could not be stored, and why")
+
+
+def parse_readings(text: str, now: dt.datetime) -> ParsedReadings:
+    out = ParsedReadings()
+    when = _when(text, now)
+    taken: list[tuple[int, int]] = []
+    if BP_WORDS.search(text) or re.search(r"\d{2,3}\s*(?:/|over)\s*\d{2,3}\s*mm\s*hg", text, re.I):
+        for match in BP.finditer(text):
+            taken.append(match.span())
+            if _about_a_threshold(text, match.start()):
+                continue
+            try:
+                systolic, diastolic = check_blood_pressure(int(match.group(1)), int(match.group(2)))
+            except ReadingError as exc:
+                out.problems.append(str(exc))
+                continue
+            for indicator, value in ((Indicator.systolic_bp, systolic), (Indicator.diastolic_bp, diastolic)):
+                out.readings.append(Reading(indicator=indicator, value=value, unit="mmHg", measured_at=when,
+                                            entered_value=value, entered_unit="mmHg", source="chat",
+                                            context=_bp_context(text)))
+    for name, pattern in NAMED:
+        for match in pattern.finditer(text):
+            number = re.compile(GAP + NUMBER + UNIT, re.I).match(text, match.end())
+            if not number or any(a <= number.start(1) < b for a, b in taken):
+                continue
+            if _about_a_threshold(text, number.start(1)):
+                continue
+            taken.append(number.span())
+            _add(out, name, number.group(1).replace(",", "."), number.group(2), text, when)
+    return out
+
+
+def _add(out: ParsedReadings, name: str, raw: str, unit: str | None, text: str, when: dt.datetime) -> None:
+    value = float(raw)
+    if unit:
+        unit = normalise_unit(re.sub(r"\s+", "", unit))
+        unit = {"pound": "lb", "pounds": "lb", "lbs": "lb", "inch": "in", "inches": "in"}.get(unit, unit)
+    else:
+        limit, small, large = UNITLESS[name]
+        unit = small if value < limit else large
+    context = None
+    if name == "glucose":
+        if FASTING.search(text):
+            indicator, context = Indicator.fasting_glucose, "fasting"
+        elif AFTER_MEAL.search(text):
+            indicator, context = Indicator.postprandial_glucose, "after_meal"
+        else:
+            out.problems.append(f"glucose {raw} {unit}: was it fasting or after a meal? Tell me and I'll record it.")
+            return
+    else:
+        indicator = Indicator(name)
+    try:
+        canonical = to_canonical(indicator, value, unit)
+    except ReadingError as exc:
+        out.problems.append(str(exc))
+        return
+    out.readings.append(Reading(indicator=indicator, value=canonical, unit=_canonical_unit(indicator),
+                                measured_at=when, entered_value=value, entered_unit=unit, source="chat",
+                                context=context))
+
+
+def _canonical_unit(indicator: Indicator) -> str:
+    from coach.models import CANONICAL_UNITS
+    return CANONICAL_UNITS[indicator]
+
+
+def _bp_context(text: str) -> str | None:
+    if re.search(r"\b(clinic|doctor'?s?|gp|office|surgery|hospital|nurse)\b", text, re.I):
+        return "office"
+    if re.search(r"\b(home|at home|my (?:own )?(?:machine|monitor|cuff))\b", text, re.I):
+        return "home"
+    return None
+
+
+def _when(text: str, now: dt.datetime) -> dt.datetime:
+    """'this morning', 'last night', 'yesterday', 'N days ago'; otherwise now."""
+    lowered = text.lower()
+    day = now
+    if match := re.search(r"\b(\d{1,2})\s+days?\s+ago\b", lowered):
+        day = now - dt.timedelta(days=int(match.group(1)))
+    elif "yesterday" in lowered or "last night" in lowered:
+        day = now - dt.timedelta(days=1)
+    if "morning" in lowered:
+        return day.replace(hour=8, minute=0, second=0, microsecond=0) if day.date() != now.date() or now.hour >= 8 \
+            else day
+    if "last night" in lowered or "evening" in lowered or "tonight" in lowered:
+        return day.replace(hour=21, minute=0, second=0, microsecond=0) if day.date() != now.date() or now.hour >= 21 \
+            else day
+    return day
