@@ -1,0 +1,151 @@
+"""Safety triage: red flags in the message and in the readings, decided by rules before anything else.
+
+Emergency means "call the local emergency number now"; urgent means "a clinician today". The rules are
+data (rules/red_flags.yaml) per language; thresholds on readings come from the cited passages.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from coach.models import Indicator, Profile, Reading
+
+RULES_FILE = Path(__file__).resolve().parent / "rules" / "red_flags.yaml"
+Level = Literal["none", "routine", "urgent", "emergency"]
+LEVELS: tuple[str, ...] = ("none", "routine", "urgent", "emergency")
+NEGATION = re.compile(r"\b(?:no|not|never|without|denies|don'?t|doesn'?t|didn'?t|isn'?t|wasn'?t|haven'?t|"
+                      r"hasn'?t|none)\b|没有|不", re.I)
+CLAUSE_START = re.compile(r"[.;!?,]|\bbut\b|\band\b|但是", re.I)
+FIRST_PERSON = re.compile(r"\b(?:i|i'?m|i'?ve|my|me|we|our|he|she|his|her|husband|wife|dad|mum|mom|son|"
+                          r"daughter)\b|我|他|她", re.I)
+
+# Reading thresholds, each with the passage that defines it.
+SEVERE_BP = (180, 120, "emergency-red-flags#severe-bp-without-symptoms")
+SEVERE_BP_SYMPTOMS = "emergency-red-flags#hypertensive-emergency"
+PREGNANCY_SEVERE_BP = (160, 110, "emergency-red-flags#pregnancy-high-bp")
+PREGNANCY_HIGH_BP = (140, 90, "emergency-red-flags#pregnancy-high-bp")
+LOW_GLUCOSE_MMOL = (3.0, "dm-ada-glycemic-targets#hypoglycemia-levels")  # level 2: below 54 mg/dL
+
+
+class RedFlag(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    level: Literal["routine", "urgent", "emergency"]
+    label: str
+    passage: str
+    patterns: dict[str, list[str]]
+    requires_any: list[str] = Field(default_factory=list)
+
+
+class RedFlagHit(BaseModel):
+    id: str
+    level: Literal["routine", "urgent", "emergency"]
+    label: str
+    passage_id: str
+    evidence: str = Field(description="The words or the reading that raised it")
+
+
+class TriageResult(BaseModel):
+    level: Level
+    hits: list[RedFlagHit] = Field(default_factory=list)
+    checked: list[str] = Field(description="Red flags looked for and not found")
+
+    @property
+    def is_emergency(self) -> bool:
+        return self.level == "emergency"
+
+
+class RedFlagBook(BaseModel):
+    flags: list[RedFlag]
+    helpers: dict[str, dict[str, list[str]]]
+
+
+@lru_cache(maxsize=2)
+def load_red_flags(path: Path = RULES_FILE) -> RedFlagBook:
+    return RedFlagBook.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+
+
+ALL_CHECKS = ("stroke", "chest_pain", "breathless", "suicidal", "dka_symptoms", "hot_joint_fever",
+              "hypo_confusion", "severe_bp", "pregnancy_bp", "low_glucose")
+
+
+def triage(text: str, readings: list[Reading] | None = None, profile: Profile | None = None,
+           language: str = "en") -> TriageResult:
+    """Red flags in `text` (and in `readings`, e.g. the ones just reported), most severe level first."""
+    book = load_red_flags()
+    hits: list[RedFlagHit] = []
+    for flag in book.flags:
+        evidence = _text_match(flag, text, language)
+        if evidence and all(_mentions(book.helpers[h], text, language) for h in flag.requires_any):
+            hits.append(RedFlagHit(id=flag.id, level=flag.level, label=flag.label, passage_id=flag.passage,
+                                   evidence=evidence))
+    hits.extend(_reading_flags(readings or [], text, profile, book, language))
+    hits.sort(key=lambda h: -LEVELS.index(h.level))
+    level: Level = hits[0].level if hits else "none"
+    found = {h.id for h in hits}
+    return TriageResult(level=level, hits=hits, checked=[c for c in ALL_CHECKS if c not in found])
+
+
+def _text_match(flag: RedFlag, text: str, language: str) -> str | None:
+    for pattern in flag.patterns.get(language, []) + (flag.patterns.get("zh", []) if language != "zh" else []):
+        for match in re.finditer(pattern, text, re.I):
+            if not _negated(text, match.start()) and not _only_asking(text, match.start()):
+                return match.group(0).strip()
+    return None
+
+
+def _negated(text: str, position: int) -> bool:
+    clause_start = max((m.end() for m in CLAUSE_START.finditer(text, 0, position)), default=0)
+    return bool(NEGATION.search(text[clause_start:position]))
+
+
+def _only_asking(text: str, position: int) -> bool:
+    """'What are the signs of a stroke?' asks about symptoms; it reports none."""
+    start = max(text.rfind(c, 0, position) for c in ".!?\n") + 1
+    ends = [i for i in (text.find(c, position) for c in ".!?\n") if i != -1]
+    sentence = text[start:(min(ends) + 1) if ends else len(text)]
+    return sentence.rstrip().endswith("?") and not FIRST_PERSON.search(sentence)
+
+
+def _mentions(words: dict[str, list[str]], text: str, language: str) -> bool:
+    return any(re.search(w, text, re.I) for w in words.get(language, []) + words.get("en", []))
+
+
+def _reading_flags(readings: list[Reading], text: str, profile: Profile | None, book: RedFlagBook,
+                   language: str) -> list[RedFlagHit]:
+    hits = []
+    pregnant = profile is not None and "pregnancy" in profile.conditions or bool(re.search(r"\bpregnan", text, re.I))
+    by_time: dict = {}
+    for r in readings:
+        by_time.setdefault(r.measured_at, {})[r.indicator] = r.value
+    for values in by_time.values():
+        sys_, dia = values.get(Indicator.systolic_bp), values.get(Indicator.diastolic_bp)
+        if sys_ is not None and dia is not None:
+            shown = f"{sys_:g}/{dia:g} mmHg"
+            if pregnant and (sys_ >= PREGNANCY_SEVERE_BP[0] or dia >= PREGNANCY_SEVERE_BP[1]):
+                hits.append(RedFlagHit(id="pregnancy_bp", level="emergency", passage_id=PREGNANCY_SEVERE_BP[2],
+                                       label="severe-range blood pressure in pregnancy", evidence=shown))
+            elif pregnant and (sys_ >= PREGNANCY_HIGH_BP[0] or dia >= PREGNANCY_HIGH_BP[1]):
+                symptoms = _mentions(book.helpers["bp_symptom"], text, language)
+                hits.append(RedFlagHit(id="pregnancy_bp", level="emergency" if symptoms else "urgent",
+                                       passage_id=PREGNANCY_HIGH_BP[2], evidence=shown,
+                                       label="high blood pressure in pregnancy"))
+            elif sys_ >= SEVERE_BP[0] or dia >= SEVERE_BP[1]:
+                if _mentions(book.helpers["bp_symptom"], text, language):
+                    hits.append(RedFlagHit(id="severe_bp", level="emergency", passage_id=SEVERE_BP_SYMPTOMS,
+                                           label="very high blood pressure with symptoms", evidence=shown))
+                else:
+                    hits.append(RedFlagHit(id="severe_bp", level="urgent", passage_id=SEVERE_BP[2],
+                                           label="very high blood pressure", evidence=shown))
+    for r in readings:
+        if r.indicator in (Indicator.fasting_glucose, Indicator.postprandial_glucose) and r.value < LOW_GLUCOSE_MMOL[0]:
+            hits.append(RedFlagHit(id="low_glucose", level="urgent", passage_id=LOW_GLUCOSE_MMOL[1],
+                                   label="low glucose (level 2)", evidence=f"{r.value:g} mmol/L"))
+    return hits
