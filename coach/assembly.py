@@ -51,3 +51,16 @@ def build_knowledge_base(settings: CoachSettings, embed_model=None) -> Knowledge
         embed_model = lambda: load_embedding(path)  # noqa: E731 - deferred, loads only if needed
     index = GuidelineIndex(client, name=k.collection, embed_model=embed_model)
     return KnowledgeBase(settings=settings, index=index)
+
+
+def build_coach(settings: CoachSettings, embed_model=None, generator=None) -> "Coach":
+    """The coaching service with its knowledge base, profile store and answer backend."""
+    from coach.profile.store import ProfileStore
+    from coach.service import Coach
+
+    kb = build_knowledge_base(settings, embed_model=embed_model)
+    if generator is None and settings.generation.backend == "scripted":
+        from coach.generation.scripted import ScriptedGenerator
+        generator = ScriptedGenerator()
+    return Coach(retriever=kb.retriever, store=ProfileStore(settings.database), generator=generator,
+                 max_attempts=settings.generation.max_attempts)

@@ -151,3 +151,67 @@ class IndicatorFinding(BaseModel):
                                 "formula or 'mean of 6 home readings over 7 days'")
     trends: list[Trend] = Field(default_factory=list, description="7- and 30-day trends where data allow")
 
+
+
+class Citation(BaseModel):
+    """A guideline passage a reply relies on, quoted, with the marker used in the text ([1], [2]...)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    marker: int = Field(ge=1)
+    passage_id: str
+    document_title: str
+    issuer: str
+    edition: str
+    section: str
+    url: str
+    quote: str = Field(description="The passage text")
+    score: float | None = Field(default=None, description="Retrieval score; None for rule-cited passages")
+
+
+class Escalation(BaseModel):
+    """A red flag handed to humans (health managers), with the passage that says why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    level: Literal["routine", "urgent", "emergency"]
+    reason: str
+    passage_id: str
+    evidence: str
+
+
+class Verification(BaseModel):
+    """What was checked on the generated text, and whether the deterministic composer took over."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    passed: bool
+    fell_back: bool = False
+    attempts: int = 0
+    problems: list[str] = Field(default_factory=list)
+
+
+class Turn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "coach"]
+    text: str
+
+
+class CoachReply(BaseModel):
+    """Everything a front end renders for one answer: text, evidence, safety, provenance."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(description="The answer, with citation markers like [1]")
+    citations: list[Citation] = Field(default_factory=list)
+    indicators: list[IndicatorFinding] = Field(default_factory=list)
+    escalation: Escalation | None = None
+    red_flags_checked: list[str] = Field(default_factory=list,
+                                         description="Red flags looked for and not found in this turn")
+    recorded_readings: list[Reading] = Field(default_factory=list)
+    reading_problems: list[str] = Field(default_factory=list)
+    scope: Literal["in_scope", "medication_change", "diagnosis"] = "in_scope"
+    verification: Verification
+    backend: str
+    timings_ms: dict[str, float] = Field(default_factory=dict)

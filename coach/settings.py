@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,13 @@ class KnowledgeSettings(BaseModel):
     max_query_chars: int = Field(default=2000, ge=50, description="Longer queries are cut to this length")
 
 
+class GenerationSettings(BaseModel):
+    """Which backend writes answers. `composer` needs no model; LLM backends arrive with issue 3."""
+
+    backend: Literal["composer", "scripted"] = Field(default="composer", description="Answer writer")
+    max_attempts: int = Field(default=2, ge=1, le=5, description="Generations tried before the composer")
+
+
 class CoachSettings(BaseSettings):
     """All settings of the coach. Environment: COACH_DATA_DIR, COACH_KNOWLEDGE__CHROMA_URL, ..."""
 
@@ -35,10 +43,17 @@ class CoachSettings(BaseSettings):
 
     data_dir: Path = Field(default=PROJECT_ROOT / "data", description="Folder for the embedded stores")
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
+    generation: GenerationSettings = Field(default_factory=GenerationSettings)
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL for profiles and readings; "
+                                     "unset = SQLite file coach.db in the data folder")
 
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'coach.db'}"
 
 
 def load_settings(**overrides) -> CoachSettings:

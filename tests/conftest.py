@@ -124,3 +124,15 @@ def mini_corpus(tmp_path) -> Path:
         A drooping face, a weak arm or slurred speech can mean a stroke: call the emergency number now.
         """, region="global", conditions="[general, htn, diabetes, lipids, urate, obesity]")
     return root
+
+
+@pytest.fixture(scope="session")
+def guideline_index(tmp_path_factory, minilm):
+    """The real corpus indexed once per test session (about half a minute)."""
+    from knowledge.corpus import load_corpus
+    from knowledge.index import GuidelineIndex
+    from knowledge.store import open_chroma
+    path = tmp_path_factory.mktemp("real-index")
+    index = GuidelineIndex(open_chroma(path=path / "chroma"), embed_model=minilm)
+    index.build(load_corpus(REPO / "guidelines"))
+    return index

@@ -1,0 +1,173 @@
+"""The deterministic composer: writes the answer from triage, findings and passages, with no model.
+
+It is always available, it is the fallback when generated text fails verification, and it alone writes
+emergency replies. Every sentence it writes is a template around a finding or a passage's own sentence,
+each followed by the marker of the passage it comes from.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from knowledge.chunking import split_sentences
+from knowledge.models import GuidelinePassage, Passage
+
+from coach.models import CANONICAL_UNITS, LABELS, Citation, Escalation, Indicator, IndicatorFinding, Reading
+from coach.scope import ScopeCheck
+from coach.units import to_canonical
+from coach.triage import TriageResult
+
+EMERGENCY_NUMBERS = "120 in mainland China, 911 in the US and Canada, 112 in the EU, 999 in the UK"
+CALL_NOW_PASSAGE = "emergency-red-flags#call-now-vs-urgent"
+MEDICINE_PASSAGE = "medication-safety#core-medicine-rules"
+Lookup = Callable[[str], Passage]
+FINDING_NAMES = {"blood_pressure": "blood pressure", "home_blood_pressure": "average home blood pressure"}
+
+
+class Citations:
+    """Numbered citations in order of first use."""
+
+    def __init__(self, lookup: Lookup):
+        self.lookup = lookup
+        self.items: list[Citation] = []
+
+    def cite(self, passage: str | GuidelinePassage | Passage, score: float | None = None) -> str:
+        p = self.lookup(passage) if isinstance(passage, str) else passage
+        for c in self.items:
+            if c.passage_id == p.id:
+                return f"[{c.marker}]"
+        self.items.append(Citation(marker=len(self.items) + 1, passage_id=p.id, document_title=p.document_title,
+                                   issuer=p.issuer, edition=p.edition, section=p.section, url=p.url, quote=p.text,
+                                   score=score if score is not None else getattr(p, "score", None)))
+        return f"[{len(self.items)}]"
+
+
+def compose_emergency(triage: TriageResult, lookup: Lookup) -> tuple[str, list[Citation]]:
+    citations = Citations(lookup)
+    hit = triage.hits[0]
+    text = (f"This could be an emergency ({hit.label}). Call your local emergency number now "
+            f"({EMERGENCY_NUMBERS}) or have someone call for you; do not wait to see if it passes "
+            f"{citations.cite(hit.passage_id)}. If you are alone, unlock the door and stay where you can be "
+            f"found {citations.cite(CALL_NOW_PASSAGE)}. A health manager has been alerted, but they cannot "
+            "replace emergency services.")
+    if hit.id == "suicidal":
+        text += (" You matter, and you do not have to go through this alone: a crisis line (988 in the US) "
+                 f"can talk with you right now {citations.cite(hit.passage_id)}.")
+    return text, citations.items
+
+
+def compose_answer(question: str, findings: list[IndicatorFinding], passages: list[GuidelinePassage],
+                   triage: TriageResult, scope: ScopeCheck, recorded: list[Reading], problems: list[str],
+                   lookup: Lookup) -> tuple[str, list[Citation]]:
+    citations = Citations(lookup)
+    parts: list[str] = []
+    if recorded:
+        parts.append("I've recorded " + _join([_reading_words(r) for r in _pairs(recorded)]) + ".")
+    for problem in problems:
+        parts.append(f"I couldn't record one value ({problem}).")
+    if triage.level == "urgent":
+        hit = triage.hits[0]
+        parts.append(f"Please contact your clinician or care team today about this ({hit.label}: "
+                     f"{hit.evidence}) {citations.cite(hit.passage_id)}.")
+    if scope.scope == "medication_change":
+        parts.append("I can't advise starting, stopping or changing a medicine or its dose; the clinician who "
+                     f"prescribed it decides, so please ask them before changing anything "
+                     f"{citations.cite(MEDICINE_PASSAGE)}.")
+    elif scope.scope == "diagnosis":
+        parts.append("I can't diagnose, but I can tell you what the guideline says your numbers mean; a "
+                     "clinician confirms a diagnosis, usually with repeat tests.")
+    for finding in _relevant(findings, question):
+        parts.append(_finding_words(finding) + f" {citations.cite(finding.passage_id)}.")
+    used = {c.passage_id for c in citations.items}
+    for passage in [p for p in passages if p.id not in used][:2]:
+        if lead := _lead(passage.text):
+            parts.append(f"{lead} {citations.cite(passage, passage.score)}")
+    if not findings and not passages and not parts:
+        parts.append("I couldn't find guideline advice on that. Could you ask it another way, or tell me which "
+                     "condition it is about?")
+    parts.append("This is general guidance from the guidelines, not a diagnosis; your clinician can tell "
+                 "you what it means for you.")
+    return " ".join(parts), citations.items
+
+
+def _lead(text: str, sentences: int = 2) -> str:
+    """The passage's first complete sentences (no list items, no lead-ins ending in ':')."""
+    picked = []
+    for sentence in split_sentences(text):
+        if len(picked) == sentences:
+            break
+        if sentence.endswith(".") and not sentence.startswith(("-", "*", "|", "#")) and len(sentence) > 30 \
+                and not re.match(r"^\d+\.", sentence):
+            picked.append(sentence.replace("**", ""))
+        elif picked:
+            break  # keep the lead contiguous
+    return " ".join(picked)
+
+
+def _relevant(findings: list[IndicatorFinding], question: str) -> list[IndicatorFinding]:
+    """Findings the question is about (by words), plus at most one other that needs attention."""
+    words = {
+        "blood_pressure": r"\bbp\b|blood pressure|pressure|hypertens|systolic|diastolic|\b\d{2,3}/\d{2,3}\b",
+        "home_blood_pressure": r"bp|blood pressure|pressure|home|hypertens",
+        "fasting_glucose": r"sugar|glucose|diabet|fasting", "hba1c": r"a1c|hba1c|sugar|diabet",
+        "ldl_c": r"ldl|cholesterol|lipid|statin", "total_cholesterol": r"cholesterol|lipid",
+        "hdl_c": r"hdl|cholesterol", "triglycerides": r"triglycer|trig|lipid|fat",
+        "uric_acid": r"uric|urate|gout", "bmi": r"bmi|weight|obes|overweight", "waist": r"waist|belly|weight",
+    }
+    def about(f: IndicatorFinding) -> bool:
+        return bool(re.search(words.get(f.indicator, r"$^"), question, re.I))
+    on_topic = sorted((f for f in findings if about(f)), key=lambda f: -f.severity)[:3]
+    others = sorted((f for f in findings if not about(f) and f.severity >= 2), key=lambda f: -f.severity)[:1]
+    return on_topic + others
+
+
+def _finding_words(f: IndicatorFinding) -> str:
+    name = FINDING_NAMES.get(f.indicator) or LABELS[Indicator(f.indicator)]
+    when = "" if f.derived else f" on {f.measured_at:%d %b %Y}"
+    return (f"Your {'latest ' if not f.derived else ''}{name}, {_values_words(f)}{when}, is classed as "
+            f"\"{f.label}\" under {f.guideline} ({f.threshold})")
+
+
+def _values_words(f: IndicatorFinding) -> str:
+    """Values in the guideline's unit, and in the canonical unit too when they differ (133 mg/dL (7.4 mmol/L))."""
+    shown = "/".join(f"{v:g}" for v in f.values.values()) + f" {f.unit}"
+    first, value = next(iter(f.values.items()))
+    if f.unit != CANONICAL_UNITS[first]:
+        canonical = to_canonical(first, value, f.unit)
+        shown += f" ({canonical:.{1 if canonical < 100 else 0}f} {CANONICAL_UNITS[first]})"
+    return shown
+
+
+def _pairs(recorded: list[Reading]) -> list:
+    out, pending = [], {}
+    for r in recorded:
+        if r.indicator.value in ("systolic_bp", "diastolic_bp"):
+            pending.setdefault(r.measured_at, []).append(r)
+        else:
+            out.append(r)
+    for when, group in pending.items():
+        systolics = [r for r in group if r.indicator.value == "systolic_bp"]
+        diastolics = [r for r in group if r.indicator.value == "diastolic_bp"]
+        out.extend(zip(systolics, diastolics))
+    return out
+
+
+def _reading_words(item) -> str:
+    if isinstance(item, tuple):
+        s, d = item
+        return f"your blood pressure {s.value:g}/{d.value:g} mmHg ({s.measured_at:%d %b %H:%M})"
+    r: Reading = item
+    shown = f"{r.entered_value:g} {r.entered_unit}" if r.entered_value is not None else f"{r.value:g} {r.unit}"
+    return f"your {LABELS[r.indicator]} {shown} ({r.measured_at:%d %b %H:%M})"
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def escalation_for(triage: TriageResult) -> Escalation | None:
+    if triage.level in ("none", "routine"):
+        return None
+    hit = triage.hits[0]
+    return Escalation(level=hit.level, reason=hit.label, passage_id=hit.passage_id, evidence=hit.evidence)

@@ -1,0 +1,154 @@
+"""The coaching service: one message in, one explained `CoachReply` out. Every front end calls this."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Callable
+
+from knowledge.models import SearchFilters
+from knowledge.retrieve import HybridRetriever, QueryError
+
+from coach.assessment import assess
+from coach.composer import Citations, compose_answer, compose_emergency, escalation_for
+from coach.generation import Generator
+from coach.models import CoachReply, IndicatorFinding, Profile, Reading, Turn, Verification
+from coach.profile.parse import parse_readings
+from coach.profile.store import ProfileStore
+from coach.prompts import render
+from coach.scope import check_scope
+from coach.triage import triage
+from coach.verify import MARKER, verify
+
+MAX_MESSAGE_CHARS = 4000
+HISTORY_TURNS = 6
+READINGS_WINDOW_DAYS = 90
+CONDITION_OF = {"blood_pressure": "htn", "home_blood_pressure": "htn", "fasting_glucose": "diabetes",
+                "hba1c": "diabetes", "ldl_c": "lipids", "total_cholesterol": "lipids", "hdl_c": "lipids",
+                "triglycerides": "lipids", "uric_acid": "urate", "bmi": "obesity", "waist": "obesity"}
+
+
+class Coach:
+    def __init__(self, retriever: HybridRetriever, store: ProfileStore, generator: Generator | None,
+                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now().replace(microsecond=0),
+                 max_attempts: int = 2):
+        self.retriever = retriever
+        self.store = store
+        self.generator = generator  # None: the deterministic composer writes every answer
+        self.clock = clock
+        self.max_attempts = max_attempts
+
+    @property
+    def backend(self) -> str:
+        return self.generator.name if self.generator else "composer"
+
+    def reply(self, message: str, profile: Profile | None = None, history: list[Turn] | None = None) -> CoachReply:
+        started, timings = time.perf_counter(), {}
+
+        def lap(stage: str, since: float) -> float:
+            now = time.perf_counter()
+            timings[stage] = round((now - since) * 1000, 2)
+            return now
+
+        now = self.clock()
+        text = " ".join((message or "").split())
+        if not text:
+            return self._plain("Please type your question or a reading (for example \"my blood pressure this "
+                               "morning was 135/85\").", timings)
+        notes = []
+        if len(text) > MAX_MESSAGE_CHARS:
+            text = text[:MAX_MESSAGE_CHARS]
+            notes.append(f"Your message was long, so I read the first {MAX_MESSAGE_CHARS:,} characters.")
+
+        parsed = parse_readings(text, now)
+        region = profile.region if profile else "global"
+        result = triage(text, parsed.readings, profile)
+        t = lap("triage", started)
+
+        recorded: list[Reading] = []
+        if profile is not None and parsed.readings:
+            recorded = self.store.add_readings(profile.id, parsed.readings)
+        elif parsed.readings:
+            recorded = parsed.readings  # no profile: judged for this answer only, not stored
+        if result.is_emergency:
+            reply_text, citations = compose_emergency(result, self._lookup)
+            return CoachReply(text=reply_text, citations=citations, escalation=escalation_for(result),
+                              red_flags_checked=result.checked, recorded_readings=recorded,
+                              reading_problems=parsed.problems, verification=Verification(passed=True),
+                              backend="composer", timings_ms={**timings, "total": timings["triage"]})
+
+        history_readings = self.store.readings(profile.id, since=now - dt.timedelta(days=READINGS_WINDOW_DAYS)) \
+            if profile is not None else recorded
+        findings = assess(profile or Profile(id="anonymous", display_name="You", region=region), history_readings, now)
+        scope = check_scope(text)
+        t = lap("assess", t)
+
+        query = self._query(text, findings, history or [])
+        try:
+            passages = self.retriever.search(query, filters=SearchFilters(region=region)).passages
+        except QueryError:
+            passages = []
+        t = lap("retrieve", t)
+
+        composed, citations = compose_answer(text, findings, passages, result, scope, recorded, parsed.problems,
+                                             self._lookup)
+        reply_text, verification, backend = composed, Verification(passed=True), "composer"
+        if self.generator is not None and result.level != "urgent" and scope.scope == "in_scope":
+            reply_text, citations, verification, backend = self._generate(text, findings, passages, citations,
+                                                                          composed, history or [])
+        t = lap("generate", t)
+        if notes:
+            reply_text = " ".join(notes) + " " + reply_text
+        timings["total"] = round((time.perf_counter() - started) * 1000, 2)
+        return CoachReply(text=reply_text, citations=citations, indicators=findings,
+                          escalation=escalation_for(result), red_flags_checked=result.checked,
+                          recorded_readings=recorded, reading_problems=parsed.problems, scope=scope.scope,
+                          verification=verification, backend=backend, timings_ms=timings)
+
+    def _generate(self, question, findings, passages, composed_citations, composed_text, history):
+        """Generate, verify, regenerate once; then fall back to the composer's answer."""
+        citations = Citations(self._lookup)
+        for p in passages:
+            citations.cite(p, p.score)
+        for f in findings:
+            citations.cite(f.passage_id)
+        prompt = render("answer", question=question, history=_history(history),
+                        findings="\n".join(f"- {_finding_line(f)} [{citations.cite(f.passage_id)[1:-1]}]"
+                                           for f in findings) or "- none recorded",
+                        passages="\n\n".join(f"[{c.marker}] {c.document_title}: {c.quote}" for c in citations.items))
+        problems: list[str] = []
+        for attempt in range(1, self.max_attempts + 1):
+            text = self.generator.generate(prompt).strip()
+            check = verify(text, citations.items, findings, question)
+            if check.passed:
+                used = {int(m) for m in MARKER.findall(text)}
+                return (text, [c for c in citations.items if c.marker in used],
+                        Verification(passed=True, attempts=attempt), self.generator.name)
+            problems.extend(f"attempt {attempt}: {p}" for p in check.problems)
+        return (composed_text, composed_citations,
+                Verification(passed=False, fell_back=True, attempts=self.max_attempts, problems=problems),
+                "composer")
+
+    def _query(self, text: str, findings: list[IndicatorFinding], history: list[Turn]) -> str:
+        """The question plus what the findings it mentions mean, and the last user turn for 'it'/'that'."""
+        context = [f"{f.label} {f.indicator.replace('_', ' ')}" for f in findings
+                   if f.indicator.split("_")[0] in text.lower() or f.severity >= 2][:2]
+        previous = next((t.text for t in reversed(history) if t.role == "user"), "")
+        follow_up = previous if len(text.split()) < 8 and previous else ""
+        return " ".join(x for x in (follow_up, text, *context) if x)
+
+    def _lookup(self, passage_id: str):
+        return self.retriever.passages[passage_id]
+
+    def _plain(self, text: str, timings: dict) -> CoachReply:
+        return CoachReply(text=text, verification=Verification(passed=True), backend="composer", timings_ms=timings)
+
+
+def _finding_line(f: IndicatorFinding) -> str:
+    values = "/".join(f"{v:g}" for v in f.values.values())
+    return f"{f.indicator.replace('_', ' ')} {values} {f.unit}: {f.label} under {f.guideline} ({f.threshold})"
+
+
+def _history(history: list[Turn]) -> str:
+    turns = history[-HISTORY_TURNS:]
+    return "\n".join(f"{t.role}: {t.text[:300]}" for t in turns) or "(none)"

@@ -1,0 +1,82 @@
+"""Checks on generated text before anyone sees it: citations, numbers, statuses, dosing.
+
+A failure is described in words; the service regenerates once, then falls back to the composer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from coach.indicators import load_rules
+from coach.models import Citation, IndicatorFinding, Verification
+
+MARKER = re.compile(r"\[(\d+)\]")
+NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?")
+DOSE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|µg|micrograms?|milligrams?|units?|iu|tablets?|pills?|puffs?)\b"
+                  r"|\b(?:increase|decrease|double|halve|reduce|raise|stop|skip|cut)\b[^.]{0,30}\b(?:your|the)\b"
+                  r"[^.]{0,20}\b(?:dose|dosage|insulin|medicine|medication|tablets?|pills?)\b", re.I)
+REASSURING = re.compile(r"\b(?:not bad|nothing to worry|perfectly (?:fine|normal)|totally fine|no problem|"
+                        r"all good|healthy range)\b", re.I)
+
+
+def verify(text: str, citations: list[Citation], findings: list[IndicatorFinding], question: str) -> Verification:
+    problems: list[str] = []
+    markers = {int(m) for m in MARKER.findall(text)}
+    known = {c.marker for c in citations}
+    if unknown := sorted(markers - known):
+        problems.append(f"cites passages that were not retrieved: {', '.join(f'[{m}]' for m in unknown)}")
+    if not markers and citations:
+        problems.append("cites no passage")
+    allowed = _allowed_numbers(citations, findings, question)
+    invented = sorted({n for n in _numbers(MARKER.sub(" ", text)) if n not in allowed})
+    if invented:
+        problems.append(f"states numbers found in no passage, finding or question: {', '.join(invented)}")
+    problems.extend(_contradictions(text, findings))
+    if dose := DOSE.search(text):
+        problems.append(f"gives a dosing instruction: {dose.group(0)!r}")
+    return Verification(passed=not problems, problems=problems)
+
+
+def _numbers(text: str) -> set[str]:
+    return {_norm(n) for n in NUMBER.findall(text)}
+
+
+def _norm(number: str) -> str:
+    value = float(number.replace(",", "."))
+    return f"{value:g}"
+
+
+def _allowed_numbers(citations: list[Citation], findings: list[IndicatorFinding], question: str) -> set[str]:
+    allowed = _numbers(question)
+    for c in citations:
+        allowed |= _numbers(c.quote) | _numbers(c.edition) | _numbers(c.section) | {str(c.marker)}
+    for f in findings:
+        allowed |= {_norm(str(v)) for v in f.values.values()} | _numbers(f.threshold)
+        allowed |= _numbers(f"{f.measured_at:%d %b %Y %H:%M}") | _numbers(f.derived or "")
+        for t in f.trends:
+            allowed |= {_norm(str(v)) for v in t.mean.values()} | {str(t.window_days), str(t.readings)}
+    return allowed
+
+
+def _contradictions(text: str, findings: list[IndicatorFinding]) -> list[str]:
+    """A sentence about an indicator that names another band of its rule, or reassures about a bad one."""
+    problems = []
+    rules = {r.id: r for r in load_rules().rules}
+    sentences = re.split(r"(?<=[.!?])\s+", text)
+    for f in findings:
+        rule = rules.get(f.rule_id)
+        if rule is None:
+            continue
+        topic = re.compile({"blood_pressure": r"blood pressure|\bbp\b|reading", "home_blood_pressure": r"blood pressure|home"}
+                           .get(f.indicator, f.indicator.replace("_", " ")), re.I)
+        others = [b.label for b in rule.bands if b.status != f.status and b.label.lower() not in f.label.lower()]
+        for sentence in sentences:
+            if not topic.search(sentence):
+                continue
+            for label in others:
+                if re.search(rf"\b{re.escape(label)}\b", sentence, re.I) and not re.search(
+                        rf"\b{re.escape(f.label)}\b", sentence, re.I):
+                    problems.append(f"calls the {f.indicator.replace('_', ' ')} {label!r}, but the finding is {f.label!r}")
+            if f.severity >= 2 and REASSURING.search(sentence):
+                problems.append(f"reassures about a {f.indicator.replace('_', ' ')} that is {f.label!r}")
+    return problems

@@ -1,0 +1,117 @@
+"""One message through the whole service: triage, readings, findings, retrieval, generation, verification."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from coach.generation.scripted import ScriptedGenerator
+from coach.models import Indicator as I
+from coach.models import Profile
+from coach.profile.store import ProfileStore, sqlite_url
+from coach.service import Coach
+from knowledge.retrieve import HybridRetriever
+
+pytestmark = pytest.mark.slow
+NOW = dt.datetime(2026, 11, 22, 14, 0)
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = ProfileStore(sqlite_url(tmp_path / "coach.db"))
+    store.create_profile(Profile(id="sam", display_name="Sam", region="us", sex="male", height_cm=178))
+    return store
+
+
+def make_coach(guideline_index, store, generator=None):
+    return Coach(HybridRetriever(guideline_index), store, generator, clock=lambda: NOW)
+
+
+def markers(text):
+    return {int(m) for m in re.findall(r"\[(\d+)\]", text)}
+
+
+def test_composer_answer_records_readings_and_cites_its_evidence(guideline_index, store):
+    coach = make_coach(guideline_index, store)
+    reply = coach.reply("My blood pressure readings this week were 150/95 and 148/92, what should I do?",
+                        store.get_profile("sam"))
+    assert [r.value for r in store.readings("sam")] == [150, 95, 148, 92]
+    assert reply.text.startswith("I've recorded your blood pressure 150/95 mmHg")
+    bp = next(f for f in reply.indicators if f.indicator == "blood_pressure")
+    assert (bp.status, bp.passage_id) == ("stage_2", "htn-acc-aha-2017#bp-categories")
+    cited = {c.passage_id for c in reply.citations}
+    assert "htn-acc-aha-2017#bp-categories" in cited
+    assert markers(reply.text) == {c.marker for c in reply.citations}
+    assert all(c.quote for c in reply.citations)
+    assert reply.escalation is None and "chest_pain" in reply.red_flags_checked
+    assert reply.verification.passed and reply.backend == "composer"
+    assert set(reply.timings_ms) >= {"triage", "assess", "retrieve", "generate", "total"}
+
+
+def test_emergency_gets_the_fixed_reply_and_no_generation(guideline_index, store):
+    generator = ScriptedGenerator(["should never be used"])
+    reply = make_coach(guideline_index, store, generator).reply("crushing chest pain and my left arm is numb",
+                                                                store.get_profile("sam"))
+    assert generator.prompts == []
+    assert reply.escalation.level == "emergency" and reply.escalation.passage_id == "emergency-red-flags#heart-attack-signs"
+    assert "Call your local emergency number now" in reply.text
+    assert [c.passage_id for c in reply.citations] == ["emergency-red-flags#heart-attack-signs",
+                                                       "emergency-red-flags#call-now-vs-urgent"]
+
+
+def test_a_verified_generated_answer_is_used(guideline_index, store):
+    generator = ScriptedGenerator()
+    coach = make_coach(guideline_index, store, generator)
+    # First answer cites a passage that was not retrieved; the second is grounded.
+    generator.enqueue("Your blood pressure is high [9].",
+                      "Your latest reading of 150/95 is in the stage 2 hypertension range [1]. Cut salt [2].")
+    reply = coach.reply("my bp this morning was 150/95, is that bad?", store.get_profile("sam"))
+    assert len(generator.prompts) == 2 and "Question: my bp this morning was 150/95" in generator.prompts[0]
+    assert reply.backend == "scripted" and reply.verification.passed and reply.verification.attempts == 2
+    assert reply.text.endswith("Cut salt [2].") and {c.marker for c in reply.citations} == {1, 2}
+
+
+@pytest.mark.parametrize("bad, problem", [
+    ("Your blood pressure of 152/99 is stage 2 [1].", "states numbers found in no passage"),
+    ("Your blood pressure is normal, nothing to worry about [1].", "calls the blood pressure 'Normal'"),
+    ("Take 10 mg of amlodipine every morning [1].", "gives a dosing instruction"),
+    ("Your blood pressure is high.", "cites no passage"),
+])
+def test_unverifiable_answers_fall_back_to_the_composer(guideline_index, store, bad, problem):
+    generator = ScriptedGenerator([bad, bad])
+    reply = make_coach(guideline_index, store, generator).reply("my bp this morning was 150/95, is that bad?",
+                                                                store.get_profile("sam"))
+    assert reply.backend == "composer" and reply.verification.fell_back and not reply.verification.passed
+    assert reply.verification.attempts == 2 and len(generator.prompts) == 2
+    assert any(problem in p for p in reply.verification.problems), reply.verification.problems
+    assert reply.text.startswith("I've recorded your blood pressure 150/95 mmHg")
+
+
+def test_medication_change_gets_a_referral_not_a_dose(guideline_index, store):
+    generator = ScriptedGenerator(["never used"])
+    reply = make_coach(guideline_index, store, generator).reply("Should I stop taking my amlodipine?",
+                                                                store.get_profile("sam"))
+    assert reply.scope == "medication_change" and generator.prompts == []
+    assert "the clinician who prescribed it decides" in reply.text
+    assert reply.citations[0].passage_id == "medication-safety#core-medicine-rules"
+
+
+def test_without_a_profile_readings_are_judged_but_not_stored(guideline_index, store):
+    reply = make_coach(guideline_index, store).reply("my fasting sugar was 6.4 mmol/L")
+    assert store.readings("sam") == [] and reply.recorded_readings[0].indicator is I.fasting_glucose
+    (finding,) = reply.indicators
+    assert finding.status == "prediabetes_range" and finding.region == "global"
+
+
+@pytest.mark.parametrize("message", ["", "   ", None])
+def test_empty_messages_get_a_prompt(guideline_index, store, message):
+    reply = make_coach(guideline_index, store).reply(message, store.get_profile("sam"))
+    assert reply.text.startswith("Please type your question") and reply.citations == []
+
+
+def test_very_long_message_is_read_in_part_and_said_so(guideline_index, store):
+    reply = make_coach(guideline_index, store).reply("how much salt can I eat? " * 1000, store.get_profile("sam"))
+    assert reply.text.startswith("Your message was long, so I read the first 4,000 characters.")
+    assert reply.citations
