@@ -1,4 +1,4 @@
-"""`coach` on the command line: check and index the guideline corpus, search it."""
+"""`coach` on the command line: check, index and search the guideline corpus (people: cli_people)."""
 
 from __future__ import annotations
 
@@ -15,24 +15,30 @@ out = Console(soft_wrap=True)  # long lines wrap in the terminal, not in the tex
 err = Console(stderr=True, soft_wrap=True)
 
 
-def _knowledge():
+def _settings():
     from pydantic import ValidationError
 
-    from coach.assembly import build_knowledge_base
     from coach.settings import load_settings
-    from knowledge.store import ChromaUnavailable
     try:
-        return build_knowledge_base(load_settings())
+        return load_settings()
     except ValidationError as exc:
         problems = "; ".join(f"COACH_{'__'.join(str(p).upper() for p in e['loc'])}: {e['msg']}"
                              for e in exc.errors())
         _fail(f"invalid settings: {problems}")
+
+
+def _knowledge():
+    from coach.assembly import build_knowledge_base
+    from knowledge.store import ChromaUnavailable
+    try:
+        return build_knowledge_base(_settings())
     except (ChromaUnavailable, ValueError) as exc:
         _fail(str(exc))
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    from rich.markup import escape
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -113,6 +119,10 @@ def search(query: str = typer.Argument(..., help="A question, in your own words"
 
 def main() -> None:
     app()
+
+
+# The people-facing commands (ask, profile, reading) live in their own module and register on `app`.
+from coach import cli_people  # noqa: E402,F401
 
 
 if __name__ == "__main__":

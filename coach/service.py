@@ -42,7 +42,9 @@ class Coach:
     def backend(self) -> str:
         return self.generator.name if self.generator else "composer"
 
-    def reply(self, message: str, profile: Profile | None = None, history: list[Turn] | None = None) -> CoachReply:
+    def reply(self, message: str, profile: Profile | None = None, history: list[Turn] | None = None,
+              region: str | None = None) -> CoachReply:
+        """Answer one message. Without a profile, readings are judged (by `region`) but not stored."""
         started, timings = time.perf_counter(), {}
 
         def lap(stage: str, since: float) -> float:
@@ -61,7 +63,7 @@ class Coach:
             notes.append(f"Your message was long, so I read the first {MAX_MESSAGE_CHARS:,} characters.")
 
         parsed = parse_readings(text, now)
-        region = profile.region if profile else "global"
+        region = profile.region if profile else (region or "global")
         result = triage(text, parsed.readings, profile)
         t = lap("triage", started)
 

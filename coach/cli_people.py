@@ -1,0 +1,136 @@
+"""`coach ask`, `coach profile ...`, `coach reading add`: the coaching service on the command line."""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from coach.cli import _fail, _settings, app, err, out
+
+profile_app = typer.Typer(help="Create and show profiles.", no_args_is_help=True)
+reading_app = typer.Typer(help="Record readings.", no_args_is_help=True)
+app.add_typer(profile_app, name="profile")
+app.add_typer(reading_app, name="reading")
+
+
+def _store():
+    from coach.profile.store import ProfileStore
+    return ProfileStore(_settings().database)
+
+
+def _profile(store, profile_id: str):
+    from coach.profile.store import ProfileNotFound
+    try:
+        return store.get_profile(profile_id)
+    except ProfileNotFound as exc:
+        _fail(f"{exc}; create it with `coach profile create {profile_id} --name ...`")
+
+
+@app.command()
+def ask(question: str = typer.Argument(..., help="Your question, or a reading ('my bp was 150/95')"),
+        profile: Optional[str] = typer.Option(None, "--profile", "-p", help="Profile id (readings are stored)"),
+        region: Optional[str] = typer.Option(None, help="us, eu, cn or global (without a profile)"),
+        as_json: bool = typer.Option(False, "--json", help="Print the whole CoachReply as JSON")) -> None:
+    """Ask the coach: a cited answer, the indicators it used, and any escalation."""
+    from coach.assembly import build_coach
+    from knowledge.retrieve import IndexNotBuiltError
+    from knowledge.store import ChromaUnavailable
+    if region and region not in ("us", "eu", "cn", "global"):
+        _fail(f"unknown region {region!r}; use one of us, eu, cn, global")
+    try:
+        coach = build_coach(_settings())
+    except (ChromaUnavailable, ValueError) as exc:
+        _fail(str(exc))
+    person = _profile(coach.store, profile) if profile else None
+    try:
+        reply = coach.reply(question, person, region=region)
+    except IndexNotBuiltError as exc:
+        _fail(str(exc))
+    if as_json:
+        print(json.dumps(reply.model_dump(mode="json"), indent=2, ensure_ascii=False))
+        return
+    if reply.escalation:
+        style = "bold white on red" if reply.escalation.level == "emergency" else "bold black on yellow"
+        out.print(f" {reply.escalation.level.upper()}: {reply.escalation.reason} ", style=style)
+    out.print(reply.text, highlight=False)
+    if reply.indicators:
+        table = Table("indicator", "value", "date", "status", "threshold", "rule", title="Indicators used")
+        for f in reply.indicators:
+            table.add_row(f.indicator.replace("_", " "), "/".join(f"{v:g}" for v in f.values.values()) + f" {f.unit}",
+                          f.derived or f"{f.measured_at:%Y-%m-%d}", f.label, f.threshold, f"{f.rule_id} ({f.passage_id})")
+        out.print(table)
+    if reply.citations:
+        out.print("[bold]Sources[/]")
+        for c in reply.citations:
+            out.print(f"  [{c.marker}] {c.passage_id} — {c.document_title}, {c.issuer.split(';')[0]}, "
+                      f"section {c.section}", highlight=False)
+    check = "passed" if reply.verification.passed else "failed, composer answer shown"
+    out.print(f"[dim]backend {reply.backend}; verification {check}; {reply.timings_ms.get('total', 0):.0f} ms[/]")
+
+
+@profile_app.command("create")
+def profile_create(profile_id: str = typer.Argument(..., help="Short id, e.g. 'mei'"),
+                   name: str = typer.Option(..., "--name", help="Display name"),
+                   region: str = typer.Option("global", help="us, eu, cn or global"),
+                   sex: Optional[str] = typer.Option(None, help="male or female"),
+                   birth_year: Optional[int] = typer.Option(None, "--birth-year"),
+                   height: Optional[float] = typer.Option(None, "--height", help="Height in cm"),
+                   condition: list[str] = typer.Option([], "--condition", help="htn, diabetes, prediabetes, "
+                                                       "lipids, urate, gout, obesity, ckd, cvd, pregnancy"),
+                   medication: list[str] = typer.Option([], "--medication", help="name or name:class")) -> None:
+    """Create a profile."""
+    from pydantic import ValidationError
+
+    from coach.models import Medication, Profile
+    from coach.profile.store import ProfileExists
+    try:
+        person = Profile(id=profile_id, display_name=name, region=region, sex=sex, birth_year=birth_year,
+                         height_cm=height, conditions=condition,
+                         medications=[Medication(name=m.split(":")[0], drug_class=(m.split(":", 1) + [None])[1])
+                                      for m in medication])
+    except ValidationError as exc:
+        _fail("; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()))
+    try:
+        _store().create_profile(person)
+    except ProfileExists as exc:
+        _fail(str(exc))
+    out.print(f"Created profile {person.id} ({person.display_name}, region {person.region}).")
+
+
+@profile_app.command("show")
+def profile_show(profile_id: str) -> None:
+    """Show a profile and its latest readings."""
+    store = _store()
+    person = _profile(store, profile_id)
+    out.print_json(person.model_dump_json())
+    readings = store.readings(profile_id)
+    if readings:
+        table = Table("measured", "indicator", "value", "as entered", "source", title="Latest readings")
+        for r in readings[-20:]:
+            entered = f"{r.entered_value:g} {r.entered_unit}" if r.entered_value is not None else ""
+            table.add_row(f"{r.measured_at:%Y-%m-%d %H:%M}", r.indicator.value, f"{r.value:g} {r.unit}", entered, r.source)
+        out.print(table)
+
+
+@reading_app.command("add")
+def reading_add(profile_id: str, text: str = typer.Argument(..., help="e.g. 'bp 150/95 this morning' or "
+                                                             "'fasting glucose 6.4 mmol/L'")) -> None:
+    """Record readings written the way you would say them."""
+    import datetime as dt
+
+    from coach.profile.parse import parse_readings
+    store = _store()
+    _profile(store, profile_id)
+    parsed = parse_readings(text, dt.datetime.now().replace(microsecond=0))
+    for problem in parsed.problems:
+        err.print(f"[yellow]not recorded:[/] {problem}", highlight=False)
+    if not parsed.readings:
+        _fail("no reading found in that text; try e.g. 'bp 135/85' or 'LDL 3.4 mmol/L'" if not parsed.problems
+              else "nothing was recorded")
+    stored = store.add_readings(profile_id, parsed.readings)
+    for r in stored:
+        entered = f" (entered {r.entered_value:g} {r.entered_unit})" if r.entered_unit != r.unit else ""
+        out.print(f"Recorded {r.indicator.value} {r.value:g} {r.unit}{entered} at {r.measured_at:%Y-%m-%d %H:%M}.")
