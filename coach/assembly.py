@@ -59,8 +59,22 @@ def build_coach(settings: CoachSettings, embed_model=None, generator=None) -> "C
     from coach.service import Coach
 
     kb = build_knowledge_base(settings, embed_model=embed_model)
-    if generator is None and settings.generation.backend == "scripted":
-        from coach.generation.scripted import ScriptedGenerator
-        generator = ScriptedGenerator()
+    if generator is None:
+        generator = build_generator(settings)
     return Coach(retriever=kb.retriever, store=ProfileStore(settings.database), generator=generator,
                  max_attempts=settings.generation.max_attempts)
+
+
+def build_generator(settings: CoachSettings):
+    """The answer backend named by `settings.generation.backend` (None = the composer alone)."""
+    match settings.generation.backend:
+        case "composer":
+            return None
+        case "scripted":
+            from coach.generation.scripted import ScriptedGenerator
+            return ScriptedGenerator()
+        case "openai":
+            from coach.generation.openai_backend import OpenAICompatibleGenerator
+            o = settings.generation.openai
+            return OpenAICompatibleGenerator(base_url=o.base_url, model=o.model,
+                                             api_key=o.api_key.get_secret_value(), timeout=o.timeout_s)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -29,11 +29,21 @@ class KnowledgeSettings(BaseModel):
     max_query_chars: int = Field(default=2000, ge=50, description="Longer queries are cut to this length")
 
 
-class GenerationSettings(BaseModel):
-    """Which backend writes answers. `composer` needs no model; LLM backends arrive with issue 3."""
+class OpenAISettings(BaseModel):
+    """An OpenAI-compatible server: vLLM, llama.cpp server, Ollama (http://localhost:11434/v1), OpenAI."""
 
-    backend: Literal["composer", "scripted"] = Field(default="composer", description="Answer writer")
+    base_url: str = Field(default="http://localhost:11434/v1", description="The server's /v1 URL")
+    model: str = Field(default="llama3.1", description="Model name as the server knows it")
+    api_key: SecretStr = Field(default=SecretStr("not-needed"), description="API key, if the server wants one")
+    timeout_s: float = Field(default=60.0, gt=0, description="Per-request timeout")
+
+
+class GenerationSettings(BaseModel):
+    """Which backend writes answers. `composer` needs no model; every other answer is verified."""
+
+    backend: Literal["composer", "scripted", "openai"] = Field(default="composer", description="Answer writer")
     max_attempts: int = Field(default=2, ge=1, le=5, description="Generations tried before the composer")
+    openai: OpenAISettings = Field(default_factory=OpenAISettings)
 
 
 class CoachSettings(BaseSettings):
