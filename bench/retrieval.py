@@ -189,7 +189,7 @@ def main() -> None:
           f"| {raw_passages:.1f} |")
     print(f"| raw sentence-transformers encode of what the index embeds: {len(chunks) - keys} passage chunks "
           f"+ {keys} Asked-as keys | {raw_chunks:.1f} |")
-    print(f"| full index build from scratch (embedding + LlamaIndex/Chroma writes) | {build:.1f} "
+    print(f"| full index build from scratch ({stats.embedded} texts embedded, LlamaIndex/Chroma writes) | {build:.1f} "
           f"({build / raw_chunks:.2f}x the same texts, {build / raw_passages:.2f}x the passages) |")
     print(f"| re-index, unchanged corpus (in process) | {reindex:.2f} |")
     print(f"| `coach index` first run in a new data folder (process start + model load + build) | {cli_first:.1f} |")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from knowledge.corpus import Corpus, load_corpus
 from knowledge.index import GuidelineIndex, IndexStats
@@ -11,6 +11,9 @@ from knowledge.retrieve import HybridRetriever
 from knowledge.store import open_chroma
 
 from coach.settings import CoachSettings
+
+if TYPE_CHECKING:
+    from coach.service import Coach
 
 
 @dataclass
@@ -53,7 +56,7 @@ def build_knowledge_base(settings: CoachSettings, embed_model=None) -> Knowledge
     return KnowledgeBase(settings=settings, index=index)
 
 
-def build_coach(settings: CoachSettings, embed_model=None, generator=None) -> "Coach":
+def build_coach(settings: CoachSettings, embed_model=None, generator=None) -> Coach:
     """The coaching service with its knowledge base, profile store and answer backend."""
     from coach.profile.store import ProfileStore
     from coach.service import Coach

@@ -146,7 +146,7 @@ def _pairs(recorded: list[Reading]) -> list:
             pending.setdefault(r.measured_at, []).append(r)
         else:
             out.append(r)
-    for when, group in pending.items():
+    for group in pending.values():
         systolics = [r for r in group if r.indicator.value == "systolic_bp"]
         diastolics = [r for r in group if r.indicator.value == "diastolic_bp"]
         out.extend(zip(systolics, diastolics))

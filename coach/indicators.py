@@ -54,7 +54,7 @@ def parse_conditions(text: str) -> tuple[Condition, ...]:
 class Band(BaseModel):
     """One category of a rule, with the conditions each component must meet to fall in it."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")  # a misspelt indicator key is an error, not ignored
 
     status: str
     label: str

@@ -22,7 +22,7 @@ MEDICATION_CHANGE = [
     re.compile(rf"\b(?:should|can|could|may|do|shall) i\b.{{0,40}}\b{CHANGE}\b.{{0,40}}\b{MEDICINE}\b", re.I),
     re.compile(rf"\b{CHANGE}\b.{{0,15}}\b(?:my|the)\b.{{0,20}}\b{MEDICINE}\b.{{0,40}}\?", re.I),
     re.compile(rf"\bhow (?:much|many)\b.{{0,30}}\b(?:{MEDICINE}|units|mg)\b.{{0,30}}\b(?:take|inject|use)\b", re.I),
-    re.compile(rf"\bwhat (?:dose|dosage)\b", re.I),
+    re.compile(r"\bwhat (?:dose|dosage)\b", re.I),
     re.compile(r"\b(?:units|mg|milligrams?) of\b.{0,30}\bshould i\b", re.I),
 ]
 DIAGNOSIS = [

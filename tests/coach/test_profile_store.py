@@ -7,6 +7,7 @@ import sqlite3
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from coach.models import Indicator as I
 from coach.models import Medication, Profile, Reading
@@ -71,7 +72,7 @@ def test_a_batch_is_all_or_nothing(store, mei, monkeypatch):
     batch = [reading(I.systolic_bp, 131, days=1), reading(I.systolic_bp, 133, days=2)]
     # Make the second insert fail inside the transaction, as a dropped connection would.
     batch[1] = batch[1].model_copy(update={"source": None})
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         store.add_readings("mei", batch)
     assert [r.value for r in store.readings("mei")] == [128]  # the first of the batch was rolled back
 

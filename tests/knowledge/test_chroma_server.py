@@ -42,7 +42,8 @@ def chroma_server(tmp_path):
                 break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError(f"Chroma server did not start: {(tmp_path / 'chroma.log').read_text()}")
+                    log_text = (tmp_path / "chroma.log").read_text()
+                    raise RuntimeError(f"Chroma server did not start: {log_text}") from None
                 time.sleep(0.2)
         yield url
     finally:
