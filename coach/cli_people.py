@@ -52,10 +52,14 @@ def ask(question: str = typer.Argument(..., help="Your question, or a reading ('
     if as_json:
         print(json.dumps(reply.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
+    _print_reply(reply)
+
+
+def _print_reply(reply) -> None:
     if reply.escalation:
         style = "bold white on red" if reply.escalation.level == "emergency" else "bold black on yellow"
         out.print(f" {reply.escalation.level.upper()}: {reply.escalation.reason} ", style=style)
-    out.print(reply.text, highlight=False)
+    out.print(reply.text, highlight=False, markup=False)  # generated text is never markup
     if reply.indicators:
         table = Table("indicator", "value", "date", "status", "threshold", "rule", title="Indicators used")
         for f in reply.indicators:
@@ -66,9 +70,35 @@ def ask(question: str = typer.Argument(..., help="Your question, or a reading ('
         out.print("[bold]Sources[/]")
         for c in reply.citations:
             out.print(f"  [{c.marker}] {c.passage_id} — {c.document_title}, {c.issuer.split(';')[0]}, "
-                      f"section {c.section}", highlight=False)
+                      f"section {c.section}", highlight=False, markup=False)
     check = "passed" if reply.verification.passed else "failed, composer answer shown"
     out.print(f"[dim]backend {reply.backend}; verification {check}; {reply.timings_ms.get('total', 0):.0f} ms[/]")
+
+
+@app.command()
+def chat(profile: Optional[str] = typer.Option(None, "--profile", "-p", help="Profile id (readings are stored)"),
+         region: Optional[str] = typer.Option(None, help="us, eu, cn or global (without a profile)")) -> None:
+    """Talk with the coach in the terminal; follow-up questions remember the conversation. 'quit' ends."""
+    from coach.assembly import build_coach
+    from coach.models import Turn
+    from knowledge.store import ChromaUnavailable
+    try:
+        coach = build_coach(_settings())
+    except (ChromaUnavailable, ValueError) as exc:
+        _fail(str(exc))
+    person = _profile(coach.store, profile) if profile else None
+    history: list[Turn] = []
+    out.print("Ask about your readings or the guidelines; type 'quit' to end.")
+    while True:
+        try:
+            message = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            break
+        if message.strip().lower() in ("quit", "exit", "bye"):
+            break
+        reply = coach.reply(message, person, history, region=region)
+        _print_reply(reply)
+        history = (history + [Turn(role="user", text=message), Turn(role="coach", text=reply.text)])[-12:]
 
 
 @profile_app.command("create")

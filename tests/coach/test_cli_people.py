@@ -66,3 +66,22 @@ def test_ask_prints_answer_evidence_and_json(env, guideline_index, monkeypatch):
     assert unknown.exit_code == 2 and "unknown region 'mars'" in unknown.output
     nobody = runner.invoke(app, ["ask", "hi", "--profile", "ghost"])
     assert nobody.exit_code == 2 and "no profile with id 'ghost'" in nobody.output
+
+
+@pytest.mark.slow
+def test_chat_keeps_the_conversation(env, guideline_index, monkeypatch):
+    import coach.assembly as assembly
+    from coach.profile.store import ProfileStore
+    from coach.settings import load_settings
+    from knowledge.retrieve import HybridRetriever
+
+    monkeypatch.setattr(assembly.KnowledgeBase, "retriever", property(lambda self: HybridRetriever(guideline_index)))
+    runner.invoke(app, ["profile", "create", "sam", "--name", "Sam", "--region", "us"])
+    result = runner.invoke(app, ["chat", "--profile", "sam"],
+                           input="my bp this morning was 150/95\nand how much salt is ok?\nquit\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("backend composer") == 2
+    assert "I've recorded your blood pressure 150/95 mmHg" in result.output
+    assert "sodium" in result.output.lower()
+    readings = ProfileStore(load_settings().database).readings("sam")
+    assert [r.value for r in readings] == [150, 95]
