@@ -21,12 +21,13 @@ from bench.labelled import load_questions, percentile  # noqa: E402
 from coach.assembly import build_coach  # noqa: E402
 from coach.models import Profile  # noqa: E402
 from coach.settings import load_settings  # noqa: E402
+from coach.verify import verify  # noqa: E402
 from knowledge.corpus import load_corpus  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", default="composer", choices=["composer", "openai"])
+    parser.add_argument("--backend", default="composer", choices=["composer", "local", "openai"])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(data_dir=Path(tmp), generation={"backend": args.backend})
@@ -40,16 +41,33 @@ def main() -> None:
         for q in questions[:10]:  # warm-up
             coach.reply(q.question, people[q.region or "global"])
         stages: dict[str, list[float]] = {}
-        fell_back = 0
+        fell_back = composer_failed = 0
+        first_token: list[float] = []
         started = time.perf_counter()
         for q in questions:
             reply = coach.reply(q.question, people[q.region or "global"])
             fell_back += reply.verification.fell_back
+            if reply.backend == "composer" and reply.escalation is None:
+                # The composer is never verified in the service; checking it here catches composer bugs.
+                composer_failed += not verify(reply.text, reply.citations, reply.indicators, q.question).passed
             for stage, ms in reply.timings_ms.items():
                 stages.setdefault(stage, []).append(ms)
         elapsed = time.perf_counter() - started
-    print(f"{len(questions)} turns with the {args.backend} backend in {elapsed:.1f} s; "
-          f"{fell_back} fell back to the composer\n")
+        if coach.generator is not None and hasattr(coach.generator, "stream"):
+            for q in questions[:20]:  # time to the first streamed token of a full answer prompt
+                prompt = coach.prompt_for(q.question, people[q.region or "global"])
+                t = time.perf_counter()
+                next(iter(coach.generator.stream(prompt)), None)
+                first_token.append((time.perf_counter() - t) * 1000)
+    print(f"{len(questions)} turns with the {args.backend} backend in {elapsed:.1f} s")
+    if args.backend != "composer":
+        print(f"verification: {len(questions) - fell_back} of {len(questions)} generated answers passed "
+              f"({1 - fell_back / len(questions):.0%}); the rest fell back to the composer")
+    print(f"composer answers failing the same checks: {composer_failed}")
+    if first_token:
+        print(f"first streamed token: p50 {percentile(first_token, 50):.0f} ms, "
+              f"p95 {percentile(first_token, 95):.0f} ms")
+    print()
     print("| stage | p50 ms | p95 ms |")
     print("|---|---:|---:|")
     for stage in ("triage", "assess", "retrieve", "generate", "total"):

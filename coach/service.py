@@ -67,11 +67,9 @@ class Coach:
         result = triage(text, parsed.readings, profile)
         t = lap("triage", started)
 
-        recorded: list[Reading] = []
+        recorded: list[Reading] = parsed.readings  # without a profile: judged for this answer, not stored
         if profile is not None and parsed.readings:
             recorded = self.store.add_readings(profile.id, parsed.readings)
-        elif parsed.readings:
-            recorded = parsed.readings  # no profile: judged for this answer only, not stored
         if result.is_emergency:
             reply_text, citations = compose_emergency(result, self._lookup)
             return CoachReply(text=reply_text, citations=citations, escalation=escalation_for(result),
@@ -79,17 +77,10 @@ class Coach:
                               reading_problems=parsed.problems, verification=Verification(passed=True),
                               backend="composer", timings_ms={**timings, "total": timings["triage"]})
 
-        history_readings = self.store.readings(profile.id, since=now - dt.timedelta(days=READINGS_WINDOW_DAYS)) \
-            if profile is not None else recorded
-        findings = assess(profile or Profile(id="anonymous", display_name="You", region=region), history_readings, now)
+        findings = self._findings(profile, recorded, now, region)
         scope = check_scope(text)
         t = lap("assess", t)
-
-        query = self._query(text, findings, history or [])
-        try:
-            passages = self.retriever.search(query, filters=SearchFilters(region=region)).passages
-        except QueryError:
-            passages = []
+        passages = self._passages(text, findings, region, history or [])
         t = lap("retrieve", t)
 
         composed, citations = compose_answer(text, findings, passages, result, scope, recorded, parsed.problems,
@@ -107,17 +98,50 @@ class Coach:
                           recorded_readings=recorded, reading_problems=parsed.problems, scope=scope.scope,
                           verification=verification, backend=backend, timings_ms=timings)
 
-    def _generate(self, question, findings, passages, composed_citations, composed_text, history):
-        """Generate, verify, regenerate once; then fall back to the composer's answer."""
+    def prompt_for(self, message: str, profile: Profile | None = None, history: list[Turn] | None = None,
+                   region: str | None = None) -> str:
+        """The prompt a generator would get for this message (nothing is stored); for benchmarks."""
+        text = " ".join((message or "").split())[:MAX_MESSAGE_CHARS]
+        now = self.clock()
+        parsed = parse_readings(text, now).readings
+        region = profile.region if profile else (region or "global")
+        findings = self._findings(profile, parsed, now, region)
+        passages = self._passages(text, findings, region, history or [])
+        return self._prompt(text, findings, passages, history or [])[0]
+
+    def _findings(self, profile: Profile | None, new: list[Reading], now: dt.datetime,
+                  region: str) -> list[IndicatorFinding]:
+        """Findings from the person's stored readings plus `new` ones not stored yet."""
+        if profile is not None:
+            stored = self.store.readings(profile.id, since=now - dt.timedelta(days=READINGS_WINDOW_DAYS))
+            known = {r.id for r in stored}
+            readings = stored + [r for r in new if r.id is None or r.id not in known]
+        else:
+            readings = new
+        return assess(profile or Profile(id="anonymous", display_name="You", region=region), readings, now)
+
+    def _passages(self, text: str, findings: list[IndicatorFinding], region: str, history: list[Turn]):
+        try:
+            return self.retriever.search(self._query(text, findings, history),
+                                         filters=SearchFilters(region=region)).passages
+        except QueryError:
+            return []
+
+    def _prompt(self, question: str, findings: list[IndicatorFinding], passages, history: list[Turn]):
         citations = Citations(self._lookup)
         for p in passages:
             citations.cite(p, p.score)
         for f in findings:
             citations.cite(f.passage_id)
         prompt = render("answer", question=question, history=_history(history),
-                        findings="\n".join(f"- {_finding_line(f)} [{citations.cite(f.passage_id)[1:-1]}]"
+                        findings="\n".join(f"- {_finding_line(f)} {citations.cite(f.passage_id)}"
                                            for f in findings) or "- none recorded",
                         passages="\n\n".join(f"[{c.marker}] {c.document_title}: {c.quote}" for c in citations.items))
+        return prompt, citations
+
+    def _generate(self, question, findings, passages, composed_citations, composed_text, history):
+        """Generate, verify, regenerate once; then fall back to the composer's answer."""
+        prompt, citations = self._prompt(question, findings, passages, history)
         problems: list[str] = []
         for attempt in range(1, self.max_attempts + 1):
             text = self.generator.generate(prompt).strip()
