@@ -49,7 +49,8 @@ def main() -> None:
             fell_back += reply.verification.fell_back
             if reply.backend == "composer" and reply.escalation is None:
                 # The composer is never verified in the service; checking it here catches composer bugs.
-                composer_failed += not verify(reply.text, reply.citations, reply.indicators, q.question).passed
+                composer_failed += not verify(reply.text, reply.citations, reply.indicators, q.question,
+                                              reply.recorded_readings).passed
             for stage, ms in reply.timings_ms.items():
                 stages.setdefault(stage, []).append(ms)
         elapsed = time.perf_counter() - started

@@ -88,7 +88,7 @@ class Coach:
         reply_text, verification, backend = composed, Verification(passed=True), "composer"
         if self.generator is not None and result.level != "urgent" and scope.scope == "in_scope":
             reply_text, citations, verification, backend = self._generate(text, findings, passages, citations,
-                                                                          composed, history or [])
+                                                                          composed, history or [], recorded)
         t = lap("generate", t)
         if notes:
             reply_text = " ".join(notes) + " " + reply_text
@@ -139,13 +139,13 @@ class Coach:
                         passages="\n\n".join(f"[{c.marker}] {c.document_title}: {c.quote}" for c in citations.items))
         return prompt, citations
 
-    def _generate(self, question, findings, passages, composed_citations, composed_text, history):
+    def _generate(self, question, findings, passages, composed_citations, composed_text, history, recorded):
         """Generate, verify, regenerate once; then fall back to the composer's answer."""
         prompt, citations = self._prompt(question, findings, passages, history)
         problems: list[str] = []
         for attempt in range(1, self.max_attempts + 1):
             text = self.generator.generate(prompt).strip()
-            check = verify(text, citations.items, findings, question)
+            check = verify(text, citations.items, findings, question, recorded)
             if check.passed:
                 used = {int(m) for m in MARKER.findall(text)}
                 return (text, [c for c in citations.items if c.marker in used],

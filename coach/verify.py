@@ -8,18 +8,21 @@ from __future__ import annotations
 import re
 
 from coach.indicators import load_rules
-from coach.models import Citation, IndicatorFinding, Verification
+from coach.models import Citation, IndicatorFinding, Reading, Verification
+from coach.units import to_canonical
 
 MARKER = re.compile(r"\[(\d+)\]")
 NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)?")
-DOSE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|µg|micrograms?|milligrams?|units?|iu|tablets?|pills?|puffs?)\b"
+DOSE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|µg|micrograms?|milligrams?|units?|iu|tablets?|pills?|puffs?)\b(?!\s*/)"
                   r"|\b(?:increase|decrease|double|halve|reduce|raise|stop|skip|cut)\b[^.]{0,30}\b(?:your|the)\b"
                   r"[^.]{0,20}\b(?:dose|dosage|insulin|medicine|medication|tablets?|pills?)\b", re.I)
 REASSURING = re.compile(r"\b(?:not bad|nothing to worry|perfectly (?:fine|normal)|totally fine|no problem|"
                         r"all good|healthy range)\b", re.I)
 
 
-def verify(text: str, citations: list[Citation], findings: list[IndicatorFinding], question: str) -> Verification:
+def verify(text: str, citations: list[Citation], findings: list[IndicatorFinding], question: str,
+           readings: list[Reading] = ()) -> Verification:
+    """Check `text` against the evidence it may use; `readings` are the ones recorded this turn."""
     problems: list[str] = []
     markers = {int(m) for m in MARKER.findall(text)}
     known = {c.marker for c in citations}
@@ -28,12 +31,19 @@ def verify(text: str, citations: list[Citation], findings: list[IndicatorFinding
     if not markers and citations:
         problems.append("cites no passage")
     allowed = _allowed_numbers(citations, findings, question)
+    for r in readings:
+        allowed |= {_norm(str(r.value)), *(_norm(str(v)) for v in [r.entered_value] if v is not None)}
+        allowed |= _numbers(f"{r.measured_at:%d %b %Y %H:%M}")
     invented = sorted({n for n in _numbers(MARKER.sub(" ", text)) if n not in allowed})
     if invented:
         problems.append(f"states numbers found in no passage, finding or question: {', '.join(invented)}")
     problems.extend(_contradictions(text, findings))
-    if dose := DOSE.search(text):
-        problems.append(f"gives a dosing instruction: {dose.group(0)!r}")
+    quoted = " ".join(" ".join(c.quote.split()) for c in citations)
+    for dose in DOSE.finditer(text):
+        # An amount the cited guideline itself states (sodium 1500 mg a day) is not a medicine dose.
+        if " ".join(dose.group(0).split()) not in quoted:
+            problems.append(f"gives a dosing instruction: {dose.group(0)!r}")
+            break
     return Verification(passed=not problems, problems=problems)
 
 
@@ -52,6 +62,9 @@ def _allowed_numbers(citations: list[Citation], findings: list[IndicatorFinding]
         allowed |= _numbers(c.quote) | _numbers(c.edition) | _numbers(c.section) | {str(c.marker)}
     for f in findings:
         allowed |= {_norm(str(v)) for v in f.values.values()} | _numbers(f.threshold)
+        for indicator, value in f.values.items():  # the same value in the canonical unit (133 mg/dL = 7.4)
+            canonical = to_canonical(indicator, value, f.unit)
+            allowed |= {f"{round(canonical, d):g}" for d in (0, 1, 2)}
         allowed |= _numbers(f"{f.measured_at:%d %b %Y %H:%M}") | _numbers(f.derived or "")
         for t in f.trends:
             allowed |= {_norm(str(v)) for v in t.mean.values()} | {str(t.window_days), str(t.readings)}
@@ -59,7 +72,9 @@ def _allowed_numbers(citations: list[Citation], findings: list[IndicatorFinding]
 
 
 def _contradictions(text: str, findings: list[IndicatorFinding]) -> list[str]:
-    """A sentence about an indicator that names another band of its rule, or reassures about a bad one."""
+    """A sentence about the person's indicator that names another band of its rule, or reassures about a
+    bad one. Guideline sentences quoted in the answer talk about categories in general and are left alone:
+    only sentences that give the person's numbers, or say "you"/"your" with the indicator, are checked."""
     problems = []
     rules = {r.id: r for r in load_rules().rules}
     sentences = re.split(r"(?<=[.!?])\s+", text)
@@ -70,7 +85,7 @@ def _contradictions(text: str, findings: list[IndicatorFinding]) -> list[str]:
         words = {"blood_pressure": r"blood pressure|\bbp\b|reading",
                  "home_blood_pressure": r"blood pressure|home"}.get(f.indicator, f.indicator.replace("_", " "))
         shown = "/".join(f"{v:g}" for v in f.values.values())  # "152/96" names the reading too
-        topic = re.compile(rf"{words}|{re.escape(shown)}", re.I)
+        topic = re.compile(rf"{re.escape(shown)}|\byour?\b(?=.*(?:{words}))", re.I)
         others = [b.label for b in rule.bands if b.status != f.status and b.label.lower() not in f.label.lower()]
         for sentence in sentences:
             if not topic.search(sentence):

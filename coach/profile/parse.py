@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field
 from coach.models import Indicator, Reading
 from coach.units import ReadingError, check_blood_pressure, normalise_unit, to_canonical
 
-NUMBER = r"(\d{1,4}(?:[.,]\d{1,2})?)"
+# "1,200" is twelve hundred; "1,2" and "7.8" are decimals.
+NUMBER = r"(\d{1,3}(?:,\d{3})+(?!\d)|\d{1,4}(?:[.,]\d{1,2})?(?!\d))"
 UNIT = r"\s*(mmol\s*/\s*l|mg\s*/\s*dl|[uµμ]mol\s*/\s*l|mmol\s*/\s*mol|%|kg|lbs?|pounds?|cm|inch(?:es)?|in\b)?"
 GAP = r"[^\d\n]{0,30}?"  # words between the name and the number ("this morning was")
 
@@ -91,7 +92,9 @@ def parse_readings(text: str, now: dt.datetime) -> ParsedReadings:
             if _about_a_threshold(text, number.start(1)):
                 continue
             taken.append(number.span())
-            _add(out, name, number.group(1).replace(",", "."), number.group(2), text, when)
+            raw = number.group(1)
+            raw = raw.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", raw) else raw.replace(",", ".")
+            _add(out, name, raw, number.group(2), text, when)
     return out
 
 

@@ -81,3 +81,8 @@ def test_two_pairs_in_one_message_stay_two_readings():
     (finding,) = [f for f in assess(profile, parsed.readings, NOW) if f.indicator == "blood_pressure"]
     assert finding.values == {I.systolic_bp: 148, I.diastolic_bp: 92} and finding.status == "stage_2"
     assert finding.trends[0].readings == 2
+
+
+def test_thousands_separators_are_not_decimals():
+    found, _ = summary("My triglycerides were 1,200 and my doctor mentioned my pancreas")
+    assert found == [("triglycerides", 1200, "mg/dL", None)]
