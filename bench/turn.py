@@ -28,6 +28,7 @@ from knowledge.corpus import load_corpus  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", default="composer", choices=["composer", "local", "openai"])
+    parser.add_argument("--limit", type=int, default=None, help="Only the first N questions (LLM backends are slow)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(data_dir=Path(tmp), generation={"backend": args.backend})
@@ -37,8 +38,8 @@ def main() -> None:
         coach.clock = lambda: dt.datetime(2026, 11, 22, 9, 0)
         people = {r: coach.store.create_profile(Profile(id=f"bench-{r}", display_name=r, region=r))
                   for r in ("us", "eu", "cn", "global")}
-        questions = load_questions()
-        for q in questions[:10]:  # warm-up
+        questions = load_questions()[: args.limit]
+        for q in questions[:3]:  # warm-up
             coach.reply(q.question, people[q.region or "global"])
         stages: dict[str, list[float]] = {}
         fell_back = composer_failed = 0

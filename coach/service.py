@@ -128,15 +128,19 @@ class Coach:
             return []
 
     def _prompt(self, question: str, findings: list[IndicatorFinding], passages, history: list[Turn]):
+        # A small local model reads a long prompt slowly (about 7 s for five whole passages on 2 cores):
+        # its generator may ask for fewer, shorter passages.
+        max_passages, max_chars = getattr(self.generator, "prompt_budget", (None, None))
         citations = Citations(self._lookup)
-        for p in passages:
+        for p in passages[:max_passages]:
             citations.cite(p, p.score)
         for f in findings:
             citations.cite(f.passage_id)
         prompt = render("answer", question=question, history=_history(history),
                         findings="\n".join(f"- {_finding_line(f)} {citations.cite(f.passage_id)}"
                                            for f in findings) or "- none recorded",
-                        passages="\n\n".join(f"[{c.marker}] {c.document_title}: {c.quote}" for c in citations.items))
+                        passages="\n\n".join(f"[{c.marker}] {c.document_title}: {_shorten(c.quote, max_chars)}"
+                                               for c in citations.items))
         return prompt, citations
 
     def _generate(self, question, findings, passages, composed_citations, composed_text, history, recorded):
@@ -173,6 +177,16 @@ class Coach:
 def _finding_line(f: IndicatorFinding) -> str:
     values = "/".join(f"{v:g}" for v in f.values.values())
     return f"{f.indicator.replace('_', ' ')} {values} {f.unit}: {f.label} under {f.guideline} ({f.threshold})"
+
+
+def _shorten(text: str, max_chars: int | None) -> str:
+    """Whole sentences up to `max_chars` (numbers the answer may use stay checkable against the quote)."""
+    text = " ".join(text.split())
+    if max_chars is None or len(text) <= max_chars:
+        return text
+    cut = text[:max_chars]
+    end = max(cut.rfind(". "), cut.rfind("; "))
+    return cut[: end + 1] if end > max_chars // 3 else cut + "…"
 
 
 def _history(history: list[Turn]) -> str:

@@ -115,3 +115,14 @@ def test_very_long_message_is_read_in_part_and_said_so(guideline_index, store):
     reply = make_coach(guideline_index, store).reply("how much salt can I eat? " * 1000, store.get_profile("sam"))
     assert reply.text.startswith("Your message was long, so I read the first 4,000 characters.")
     assert reply.citations
+
+
+def test_a_generator_can_ask_for_a_shorter_prompt(guideline_index, store):
+    class Brief(ScriptedGenerator):
+        prompt_budget = (2, 120)
+
+    generator = Brief(["x", "y"])
+    make_coach(guideline_index, store, generator).reply("how much salt can I eat?", store.get_profile("sam"))
+    prompt = generator.prompts[0]
+    passages = prompt.split("Guideline passages:")[1].split("Question:")[0].strip().split("\n\n")
+    assert len(passages) == 2 and all(len(p) < 250 for p in passages)
