@@ -23,9 +23,7 @@ from coach.verify import MARKER, verify
 MAX_MESSAGE_CHARS = 4000
 HISTORY_TURNS = 6
 READINGS_WINDOW_DAYS = 90
-CONDITION_OF = {"blood_pressure": "htn", "home_blood_pressure": "htn", "fasting_glucose": "diabetes",
-                "hba1c": "diabetes", "ldl_c": "lipids", "total_cholesterol": "lipids", "hdl_c": "lipids",
-                "triglycerides": "lipids", "uric_acid": "urate", "bmi": "obesity", "waist": "obesity"}
+
 
 
 class Coach:
