@@ -14,7 +14,7 @@ from coach.composer import Citations, compose_answer, compose_emergency, escalat
 from coach.generation import Generator
 from coach.models import CoachReply, IndicatorFinding, Profile, Reading, Turn, Verification
 from coach.profile.parse import parse_readings
-from coach.profile.store import ProfileStore
+from coach.profile.store import EscalationRecord, ProfileStore
 from coach.prompts import render
 from coach.scope import check_scope
 from coach.triage import triage
@@ -68,9 +68,14 @@ class Coach:
         recorded: list[Reading] = parsed.readings  # without a profile: judged for this answer, not stored
         if profile is not None and parsed.readings:
             recorded = self.store.add_readings(profile.id, parsed.readings)
+        escalation = escalation_for(result)
+        if escalation is not None:  # recorded for the health managers before anything else can fail
+            self.store.add_escalation(EscalationRecord(
+                profile_id=profile.id if profile else None, level=escalation.level, reason=escalation.reason,
+                passage_id=escalation.passage_id, evidence=escalation.evidence, message=text, created_at=now))
         if result.is_emergency:
             reply_text, citations = compose_emergency(result, self._lookup)
-            return CoachReply(text=reply_text, citations=citations, escalation=escalation_for(result),
+            return CoachReply(text=reply_text, citations=citations, escalation=escalation,
                               red_flags_checked=result.checked, recorded_readings=recorded,
                               reading_problems=parsed.problems, verification=Verification(passed=True),
                               backend="composer", timings_ms={**timings, "total": timings["triage"]})
@@ -92,7 +97,7 @@ class Coach:
             reply_text = " ".join(notes) + " " + reply_text
         timings["total"] = round((time.perf_counter() - started) * 1000, 2)
         return CoachReply(text=reply_text, citations=citations, indicators=findings,
-                          escalation=escalation_for(result), red_flags_checked=result.checked,
+                          escalation=escalation, red_flags_checked=result.checked,
                           recorded_readings=recorded, reading_problems=parsed.problems, scope=scope.scope,
                           verification=verification, backend=backend, timings_ms=timings)
 

@@ -15,6 +15,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from pydantic import BaseModel
+
 from coach.models import Indicator, Profile, Reading
 
 metadata = MetaData()
@@ -41,6 +43,34 @@ readings = Table(
     Column("source", String(16), nullable=False),
     Column("created_at", DateTime, nullable=False),
 )
+
+
+escalations = Table(
+    "escalations", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("profile_id", String(64), index=True),  # None: an anonymous conversation
+    Column("level", String(16), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("passage_id", String(200), nullable=False),
+    Column("evidence", String(500), nullable=False),
+    Column("message", String(4000), nullable=False),
+    Column("status", String(16), nullable=False),  # open / acknowledged / closed (set by the managers)
+    Column("created_at", DateTime, nullable=False, index=True),
+)
+
+
+class EscalationRecord(BaseModel):
+    """A red flag handed to the health managers: who, what, why (with the passage), and its status."""
+
+    id: int | None = None
+    profile_id: str | None
+    level: str
+    reason: str
+    passage_id: str
+    evidence: str
+    message: str
+    status: str = "open"
+    created_at: dt.datetime
 
 
 class ProfileNotFound(LookupError):
@@ -138,6 +168,23 @@ class ProfileStore:
             rows = conn.execute(query).mappings().all()
         return [Reading.model_validate({k: v for k, v in row.items() if k not in ("profile_id", "created_at")})
                 for row in rows]
+
+
+    # -- escalations -----------------------------------------------------------------------------------
+    def add_escalation(self, record: EscalationRecord) -> EscalationRecord:
+        values = record.model_dump(exclude={"id"})
+        values["message"] = values["message"][:4000]
+        with self.engine.begin() as conn:
+            result = conn.execute(escalations.insert().values(**values))
+        return record.model_copy(update={"id": result.inserted_primary_key[0]})
+
+    def escalations(self, status: str | None = None) -> list[EscalationRecord]:
+        """Newest first."""
+        query = select(escalations).order_by(escalations.c.created_at.desc(), escalations.c.id.desc())
+        if status is not None:
+            query = query.where(escalations.c.status == status)
+        with self.engine.connect() as conn:
+            return [EscalationRecord.model_validate(dict(row)) for row in conn.execute(query).mappings().all()]
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

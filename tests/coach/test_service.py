@@ -126,3 +126,16 @@ def test_a_generator_can_ask_for_a_shorter_prompt(guideline_index, store):
     prompt = generator.prompts[0]
     passages = prompt.split("Guideline passages:")[1].split("Question:")[0].strip().split("\n\n")
     assert len(passages) == 2 and all(len(p) < 250 for p in passages)
+
+
+def test_escalations_are_recorded_for_the_health_managers(guideline_index, store):
+    coach = make_coach(guideline_index, store)
+    coach.reply("crushing chest pain and my left arm is numb", store.get_profile("sam"))
+    coach.reply("my bp is 186/112 and I feel fine")  # anonymous, urgent
+    coach.reply("how much salt can I eat?", store.get_profile("sam"))  # nothing to escalate
+    urgent, emergency = store.escalations()
+    assert (emergency.profile_id, emergency.level, emergency.passage_id, emergency.status) == (
+        "sam", "emergency", "emergency-red-flags#heart-attack-signs", "open")
+    assert emergency.message == "crushing chest pain and my left arm is numb"
+    assert (urgent.profile_id, urgent.level, urgent.evidence) == (None, "urgent", "186/112 mmHg")
+    assert len(store.escalations(status="open")) == 2
