@@ -21,7 +21,7 @@ Level = Literal["none", "routine", "urgent", "emergency"]
 LEVELS: tuple[str, ...] = ("none", "routine", "urgent", "emergency")
 NEGATION = re.compile(r"\b(?:no|not|never|without|denies|don'?t|doesn'?t|didn'?t|isn'?t|wasn'?t|haven'?t|"
                       r"hasn'?t|none)\b|没有|不", re.I)
-CLAUSE_START = re.compile(r"[.;!?,]|\bbut\b|\band\b|但是", re.I)
+CLAUSE_START = re.compile(r"[.;!?,，。；！？]|\bbut\b|\band\b|但是", re.I)
 FIRST_PERSON = re.compile(r"\b(?:i|i'?m|i'?ve|my|me|we|our|he|she|his|her|husband|wife|dad|mum|mom|son|"
                           r"daughter)\b|我|他|她", re.I)
 
@@ -94,7 +94,9 @@ def triage(text: str, readings: list[Reading] | None = None, profile: Profile | 
 
 
 def _text_match(flag: RedFlag, text: str, language: str) -> str | None:
-    for pattern in flag.patterns.get(language, []) + (flag.patterns.get("zh", []) if language != "zh" else []):
+    # Every language's patterns are tried: people mix languages, and missing a red flag costs more.
+    for pattern in flag.patterns.get(language, []) + [p for lang, ps in flag.patterns.items()
+                                                      if lang != language for p in ps]:
         for match in re.finditer(pattern, text, re.I):
             if not _negated(text, match.start()) and not _only_asking(text, match.start()):
                 return match.group(0).strip()
@@ -108,14 +110,14 @@ def _negated(text: str, position: int) -> bool:
 
 def _only_asking(text: str, position: int) -> bool:
     """'What are the signs of a stroke?' asks about symptoms; it reports none."""
-    start = max(text.rfind(c, 0, position) for c in ".!?\n") + 1
-    ends = [i for i in (text.find(c, position) for c in ".!?\n") if i != -1]
+    start = max(text.rfind(c, 0, position) for c in ".!?\n。！？") + 1
+    ends = [i for i in (text.find(c, position) for c in ".!?\n。！？") if i != -1]
     sentence = text[start:(min(ends) + 1) if ends else len(text)]
-    return sentence.rstrip().endswith("?") and not FIRST_PERSON.search(sentence)
+    return sentence.rstrip().endswith(("?", "？")) and not FIRST_PERSON.search(sentence)
 
 
 def _mentions(words: dict[str, list[str]], text: str, language: str) -> bool:
-    return any(re.search(w, text, re.I) for w in words.get(language, []) + words.get("en", []))
+    return any(re.search(w, text, re.I) for ws in words.values() for w in ws)
 
 
 def _reading_flags(readings: list[Reading], text: str, profile: Profile | None, book: RedFlagBook,

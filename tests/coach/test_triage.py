@@ -28,6 +28,11 @@ NOW = dt.datetime(2026, 11, 22, 9, 0)
     ("my big toe is red and swollen and I have a fever", "hot_joint_fever", "urgent"),
     ("my husband is on insulin and I can't really wake him", "hypo_confusion", "emergency"),
     ("胸口痛得厉害", "chest_pain", "emergency"),
+    ("他说话不清，嘴歪了", "stroke", "emergency"),
+    ("呕吐，酮体高", "dka_symptoms", "emergency"),
+    ("老公打了胰岛素，现在叫不醒", "hypo_confusion", "emergency"),
+    ("膝盖红肿，还发烧", "hot_joint_fever", "urgent"),
+    ("my knee is red and swollen, 发烧了", "hot_joint_fever", "urgent"),
 ])
 def test_red_flags_in_text(text, flag, level):
     result = triage(text)
@@ -47,6 +52,9 @@ def test_red_flags_in_text(text, flag, level):
     "My blood pressure readings this week were 150/95 and 148/92, what should I do?",
     "how do I stop feeling so tired after lunch?",
     "my uncle had a heart attack last year; how can I lower my cholesterol?",
+    "我没有胸痛，只是想问问饮食",
+    "我膝盖红肿，是痛风吗",
+    "中风有哪些症状？",
 ])
 def test_look_alikes_do_not_escalate(text):
     result = triage(text)
