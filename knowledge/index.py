@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from typing import Callable, Iterable
+from typing import Callable
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import TextNode
@@ -217,7 +217,3 @@ class GuidelineIndex:
             out.append(IndexedChunk(chunk=chunk, passage=passage))
         out.sort(key=lambda ic: (ic.passage.id, ic.chunk.ordinal))
         return out
-
-
-def passage_ids(chunks: Iterable[IndexedChunk]) -> list[str]:
-    return sorted({ic.chunk.passage_id for ic in chunks})
