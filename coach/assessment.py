@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 
 from coach.indicators import RuleBook, bmi, evaluate, load_rules
-from coach.models import Indicator, IndicatorFinding, Profile, Reading, Trend
+from coach.models import Indicator, IndicatorFinding, Profile, Reading, Trend, pair_blood_pressure
 
 TREND_WINDOWS = (7, 30)
 STABLE_BAND = 0.03  # a change under 3% of the mean over the window counts as stable
@@ -85,19 +85,15 @@ def _slope_per_day(window: list[Point], component: Indicator) -> float:
 def _series(readings: list[Reading]) -> dict[str, list[Point]]:
     """Readings as time series; systolic and diastolic taken at the same moment pair into one BP point."""
     series: dict[str, list[Point]] = defaultdict(list)
-    # Several pairs can share a moment ("150/95 and 148/92" in one message): pair them in order.
-    pending: dict[dt.datetime, dict[Indicator, list[Reading]]] = defaultdict(lambda: defaultdict(list))
-    for r in sorted(readings, key=lambda r: (r.measured_at, r.id or 0)):
-        if r.indicator in (Indicator.systolic_bp, Indicator.diastolic_bp):
-            pending[r.measured_at][r.indicator].append(r)
-        else:
+    ordered = sorted(readings, key=lambda r: (r.measured_at, r.id or 0))
+    for r in ordered:
+        if r.indicator not in (Indicator.systolic_bp, Indicator.diastolic_bp):
             series[r.indicator.value].append((r.measured_at, {r.indicator: r.value}))
-    for when in sorted(pending):
-        for systolic, diastolic in zip(pending[when][Indicator.systolic_bp], pending[when][Indicator.diastolic_bp]):
-            point = (when, {Indicator.systolic_bp: systolic.value, Indicator.diastolic_bp: diastolic.value})
-            series["blood_pressure"].append(point)
-            if systolic.context not in ("office", "lab"):
-                series["home_blood_pressure"].append(point)
+    for systolic, diastolic in pair_blood_pressure(ordered):
+        point = (systolic.measured_at, {Indicator.systolic_bp: systolic.value, Indicator.diastolic_bp: diastolic.value})
+        series["blood_pressure"].append(point)
+        if systolic.context not in ("office", "lab"):
+            series["home_blood_pressure"].append(point)
     return series
 
 

@@ -13,7 +13,9 @@ from typing import Callable
 from knowledge.chunking import split_sentences
 from knowledge.models import GuidelinePassage, Passage
 
-from coach.models import CANONICAL_UNITS, LABELS, Citation, Escalation, Indicator, IndicatorFinding, Reading
+from coach.models import (
+    CANONICAL_UNITS, LABELS, Citation, Escalation, Indicator, IndicatorFinding, Reading, pair_blood_pressure,
+)
 from coach.scope import ScopeCheck
 from coach.units import to_canonical
 from coach.triage import TriageResult
@@ -140,17 +142,9 @@ def _values_words(f: IndicatorFinding) -> str:
 
 
 def _pairs(recorded: list[Reading]) -> list:
-    out, pending = [], {}
-    for r in recorded:
-        if r.indicator.value in ("systolic_bp", "diastolic_bp"):
-            pending.setdefault(r.measured_at, []).append(r)
-        else:
-            out.append(r)
-    for group in pending.values():
-        systolics = [r for r in group if r.indicator.value == "systolic_bp"]
-        diastolics = [r for r in group if r.indicator.value == "diastolic_bp"]
-        out.extend(zip(systolics, diastolics))
-    return out
+    """Readings to confirm: single values first, then blood pressure as pairs."""
+    singles = [r for r in recorded if r.indicator not in (Indicator.systolic_bp, Indicator.diastolic_bp)]
+    return singles + pair_blood_pressure(recorded)
 
 
 def _reading_words(item) -> str:

@@ -153,6 +153,20 @@ class IndicatorFinding(BaseModel):
 
 
 
+def pair_blood_pressure(readings: list[Reading]) -> list[tuple[Reading, Reading]]:
+    """Systolic and diastolic readings taken at the same moment, as (systolic, diastolic) pairs, oldest first.
+
+    Several pairs can share a moment ("150/95 and 148/92" in one message): they pair in the order given.
+    """
+    by_time: dict[dt.datetime, dict[Indicator, list[Reading]]] = {}
+    for r in readings:
+        if r.indicator in (Indicator.systolic_bp, Indicator.diastolic_bp):
+            by_time.setdefault(r.measured_at, {Indicator.systolic_bp: [], Indicator.diastolic_bp: []})[
+                r.indicator].append(r)
+    return [pair for when in sorted(by_time)
+            for pair in zip(by_time[when][Indicator.systolic_bp], by_time[when][Indicator.diastolic_bp])]
+
+
 class Citation(BaseModel):
     """A guideline passage a reply relies on, quoted, with the marker used in the text ([1], [2]...)."""
 

@@ -14,7 +14,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from coach.models import Indicator, Profile, Reading
+from coach.models import Indicator, Profile, Reading, pair_blood_pressure
 
 RULES_FILE = Path(__file__).resolve().parent / "rules" / "red_flags.yaml"
 Level = Literal["none", "routine", "urgent", "emergency"]
@@ -83,10 +83,10 @@ def triage(text: str, readings: list[Reading] | None = None, profile: Profile | 
     hits: list[RedFlagHit] = []
     for flag in book.flags:
         evidence = _text_match(flag, text, language)
-        if evidence and all(_mentions(book.helpers[h], text, language) for h in flag.requires_any):
+        if evidence and all(_mentions(book.helpers[h], text) for h in flag.requires_any):
             hits.append(RedFlagHit(id=flag.id, level=flag.level, label=flag.label, passage_id=flag.passage,
                                    evidence=evidence))
-    hits.extend(_reading_flags(readings or [], text, profile, book, language))
+    hits.extend(_reading_flags(readings or [], text, profile, book))
     hits.sort(key=lambda h: -LEVELS.index(h.level))
     level: Level = hits[0].level if hits else "none"
     found = {h.id for h in hits}
@@ -116,36 +116,33 @@ def _only_asking(text: str, position: int) -> bool:
     return sentence.rstrip().endswith(("?", "？")) and not FIRST_PERSON.search(sentence)
 
 
-def _mentions(words: dict[str, list[str]], text: str, language: str) -> bool:
+def _mentions(words: dict[str, list[str]], text: str) -> bool:
+    """Any helper word, in any language (see _text_match)."""
     return any(re.search(w, text, re.I) for ws in words.values() for w in ws)
 
 
-def _reading_flags(readings: list[Reading], text: str, profile: Profile | None, book: RedFlagBook,
-                   language: str) -> list[RedFlagHit]:
+def _reading_flags(readings: list[Reading], text: str, profile: Profile | None,
+                   book: RedFlagBook) -> list[RedFlagHit]:
     hits = []
     pregnant = profile is not None and "pregnancy" in profile.conditions or bool(re.search(r"\bpregnan", text, re.I))
-    by_time: dict = {}
-    for r in readings:
-        by_time.setdefault(r.measured_at, {})[r.indicator] = r.value
-    for values in by_time.values():
-        sys_, dia = values.get(Indicator.systolic_bp), values.get(Indicator.diastolic_bp)
-        if sys_ is not None and dia is not None:
-            shown = f"{sys_:g}/{dia:g} mmHg"
-            if pregnant and (sys_ >= PREGNANCY_SEVERE_BP[0] or dia >= PREGNANCY_SEVERE_BP[1]):
-                hits.append(RedFlagHit(id="pregnancy_bp", level="emergency", passage_id=PREGNANCY_SEVERE_BP[2],
-                                       label="severe-range blood pressure in pregnancy", evidence=shown))
-            elif pregnant and (sys_ >= PREGNANCY_HIGH_BP[0] or dia >= PREGNANCY_HIGH_BP[1]):
-                symptoms = _mentions(book.helpers["bp_symptom"], text, language)
-                hits.append(RedFlagHit(id="pregnancy_bp", level="emergency" if symptoms else "urgent",
-                                       passage_id=PREGNANCY_HIGH_BP[2], evidence=shown,
-                                       label="high blood pressure in pregnancy"))
-            elif sys_ >= SEVERE_BP[0] or dia >= SEVERE_BP[1]:
-                if _mentions(book.helpers["bp_symptom"], text, language):
-                    hits.append(RedFlagHit(id="severe_bp", level="emergency", passage_id=SEVERE_BP_SYMPTOMS,
-                                           label="very high blood pressure with symptoms", evidence=shown))
-                else:
-                    hits.append(RedFlagHit(id="severe_bp", level="urgent", passage_id=SEVERE_BP[2],
-                                           label="very high blood pressure", evidence=shown))
+    for systolic, diastolic in pair_blood_pressure(readings):
+        sys_, dia = systolic.value, diastolic.value
+        shown = f"{sys_:g}/{dia:g} mmHg"
+        if pregnant and (sys_ >= PREGNANCY_SEVERE_BP[0] or dia >= PREGNANCY_SEVERE_BP[1]):
+            hits.append(RedFlagHit(id="pregnancy_bp", level="emergency", passage_id=PREGNANCY_SEVERE_BP[2],
+                                   label="severe-range blood pressure in pregnancy", evidence=shown))
+        elif pregnant and (sys_ >= PREGNANCY_HIGH_BP[0] or dia >= PREGNANCY_HIGH_BP[1]):
+            symptoms = _mentions(book.helpers["bp_symptom"], text)
+            hits.append(RedFlagHit(id="pregnancy_bp", level="emergency" if symptoms else "urgent",
+                                   passage_id=PREGNANCY_HIGH_BP[2], evidence=shown,
+                                   label="high blood pressure in pregnancy"))
+        elif sys_ >= SEVERE_BP[0] or dia >= SEVERE_BP[1]:
+            if _mentions(book.helpers["bp_symptom"], text):
+                hits.append(RedFlagHit(id="severe_bp", level="emergency", passage_id=SEVERE_BP_SYMPTOMS,
+                                       label="very high blood pressure with symptoms", evidence=shown))
+            else:
+                hits.append(RedFlagHit(id="severe_bp", level="urgent", passage_id=SEVERE_BP[2],
+                                       label="very high blood pressure", evidence=shown))
     for r in readings:
         if r.indicator in (Indicator.fasting_glucose, Indicator.postprandial_glucose) and r.value < LOW_GLUCOSE_MMOL[0]:
             hits.append(RedFlagHit(id="low_glucose", level="urgent", passage_id=LOW_GLUCOSE_MMOL[1],

@@ -74,6 +74,12 @@ def test_very_high_blood_pressure_without_and_with_symptoms():
     assert triage("bp 178/110", readings("bp 178/110")).level == "none"
 
 
+def test_every_reading_in_a_message_is_checked():
+    # Two pairs share one moment; the severe one must not be hidden by the one after it.
+    text = "my readings were 186/112 and 150/95"
+    assert triage(text, readings(text)).level == "urgent"
+
+
 def test_high_blood_pressure_in_pregnancy():
     pregnant = Profile(id="ana", display_name="Ana", conditions=["pregnancy"])
     assert triage("bp 145/92", readings("bp 145/92"), pregnant).level == "urgent"
