@@ -76,7 +76,7 @@ def test_very_high_blood_pressure_without_and_with_symptoms():
 
 def test_every_reading_in_a_message_is_checked():
     # Two pairs share one moment; the severe one must not be hidden by the one after it.
-    text = "my readings were 186/112 and 150/95"
+    text = "my bp readings were 186/112 and 150/95"
     assert triage(text, readings(text)).level == "urgent"
 
 
