@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from coach.models import Indicator, Profile, Reading, pair_blood_pressure
+from coach.text import is_question, sentence_at
 
 RULES_FILE = Path(__file__).resolve().parent / "rules" / "red_flags.yaml"
 Level = Literal["none", "routine", "urgent", "emergency"]
@@ -110,10 +111,8 @@ def _negated(text: str, position: int) -> bool:
 
 def _only_asking(text: str, position: int) -> bool:
     """'What are the signs of a stroke?' asks about symptoms; it reports none."""
-    start = max(text.rfind(c, 0, position) for c in ".!?\n。！？") + 1
-    ends = [i for i in (text.find(c, position) for c in ".!?\n。！？") if i != -1]
-    sentence = text[start:(min(ends) + 1) if ends else len(text)]
-    return sentence.rstrip().endswith(("?", "？")) and not FIRST_PERSON.search(sentence)
+    sentence = sentence_at(text, position)
+    return is_question(sentence) and not FIRST_PERSON.search(sentence)
 
 
 def _mentions(words: dict[str, list[str]], text: str) -> bool:

@@ -11,7 +11,8 @@ import re
 
 from pydantic import BaseModel, Field
 
-from coach.models import Indicator, Reading
+from coach.models import CANONICAL_UNITS, Indicator, Reading
+from coach.text import is_question, sentence_at
 from coach.units import ReadingError, check_blood_pressure, normalise_unit, to_canonical
 
 # "1,200" is twelve hundred; "1,2" and "7.8" are decimals.
@@ -53,12 +54,8 @@ FIRST_PERSON = re.compile(r"\b(my|i|i'?m|i'?ve|me|mine|we|our|today|yesterday|th
 
 def _about_a_threshold(text: str, position: int) -> bool:
     """'Is 130/80 good?' asks about a number; 'my bp is 150/95, is that high?' reports one."""
-    start = max(text.rfind(".", 0, position), text.rfind("!", 0, position), text.rfind("?", 0, position)) + 1
-    end_candidates = [i for i in (text.find(".", position), text.find("?", position), text.find("!", position))
-                      if i != -1]
-    end = min(end_candidates) if end_candidates else len(text)
-    sentence = text[start:end + 1]
-    return sentence.rstrip().endswith("?") and not FIRST_PERSON.search(sentence)
+    sentence = sentence_at(text, position)
+    return is_question(sentence) and not FIRST_PERSON.search(sentence)
 
 
 class ParsedReadings(BaseModel):
@@ -122,14 +119,9 @@ def _add(out: ParsedReadings, name: str, raw: str, unit: str | None, text: str, 
     except ReadingError as exc:
         out.problems.append(str(exc))
         return
-    out.readings.append(Reading(indicator=indicator, value=canonical, unit=_canonical_unit(indicator),
+    out.readings.append(Reading(indicator=indicator, value=canonical, unit=CANONICAL_UNITS[indicator],
                                 measured_at=when, entered_value=value, entered_unit=unit, source="chat",
                                 context=context))
-
-
-def _canonical_unit(indicator: Indicator) -> str:
-    from coach.models import CANONICAL_UNITS
-    return CANONICAL_UNITS[indicator]
 
 
 def _bp_context(text: str) -> str | None:

@@ -46,7 +46,8 @@ def test_readings_are_found_with_units(text, readings):
 
 @pytest.mark.parametrize("text", ["my appointment is on 11/22", "I walked 150 minutes this week",
                                   "I'm 52 and have 2 kids", "what does 130/80 mean for a diabetic?",
-                                  "is 130/80 a good blood pressure?", "is an LDL of 100 ok?"])
+                                  "is 130/80 a good blood pressure?", "is an LDL of 100 ok?",
+                                  "is a fasting glucose of 7.8 normal?"])
 def test_no_reading_where_there_is_none(text):
     found, problems = summary(text)
     assert found == [] and problems == []
