@@ -63,7 +63,7 @@ def _print_reply(reply) -> None:
     if reply.indicators:
         table = Table("indicator", "value", "date", "status", "threshold", "rule", title="Indicators used")
         for f in reply.indicators:
-            table.add_row(f.indicator.replace("_", " "), "/".join(f"{v:g}" for v in f.values.values()) + f" {f.unit}",
+            table.add_row(f.indicator.replace("_", " "), f"{f.shown_values} {f.unit}",
                           f.derived or f"{f.measured_at:%Y-%m-%d}", f.label, f.threshold, f"{f.rule_id} ({f.passage_id})")
         out.print(table)
     if reply.citations:

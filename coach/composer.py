@@ -133,7 +133,7 @@ def _finding_words(f: IndicatorFinding) -> str:
 
 def _values_words(f: IndicatorFinding) -> str:
     """Values in the guideline's unit, and in the canonical unit too when they differ (133 mg/dL (7.4 mmol/L))."""
-    shown = "/".join(f"{v:g}" for v in f.values.values()) + f" {f.unit}"
+    shown = f"{f.shown_values} {f.unit}"
     first, value = next(iter(f.values.items()))
     if f.unit != CANONICAL_UNITS[first]:
         canonical = to_canonical(first, value, f.unit)

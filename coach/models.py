@@ -151,6 +151,11 @@ class IndicatorFinding(BaseModel):
                                 "formula or 'mean of 6 home readings over 7 days'")
     trends: list[Trend] = Field(default_factory=list, description="7- and 30-day trends where data allow")
 
+    @property
+    def shown_values(self) -> str:
+        """The values as people write them: '152/96' for blood pressure, '133' otherwise (no unit)."""
+        return "/".join(f"{v:g}" for v in self.values.values())
+
 
 
 def pair_blood_pressure(readings: list[Reading]) -> list[tuple[Reading, Reading]]:

@@ -178,8 +178,7 @@ class Coach:
 
 
 def _finding_line(f: IndicatorFinding) -> str:
-    values = "/".join(f"{v:g}" for v in f.values.values())
-    return f"{f.indicator.replace('_', ' ')} {values} {f.unit}: {f.label} under {f.guideline} ({f.threshold})"
+    return f"{f.indicator.replace('_', ' ')} {f.shown_values} {f.unit}: {f.label} under {f.guideline} ({f.threshold})"
 
 
 def _shorten(text: str, max_chars: int | None) -> str:

@@ -84,8 +84,7 @@ def _contradictions(text: str, findings: list[IndicatorFinding]) -> list[str]:
             continue
         words = {"blood_pressure": r"blood pressure|\bbp\b|reading",
                  "home_blood_pressure": r"blood pressure|home"}.get(f.indicator, f.indicator.replace("_", " "))
-        shown = "/".join(f"{v:g}" for v in f.values.values())  # "152/96" names the reading too
-        topic = re.compile(rf"{re.escape(shown)}|\byour?\b(?=.*(?:{words}))", re.I)
+        topic = re.compile(rf"{re.escape(f.shown_values)}|\byour?\b(?=.*(?:{words}))", re.I)
         others = [b.label for b in rule.bands if b.status != f.status and b.label.lower() not in f.label.lower()]
         for sentence in sentences:
             if not topic.search(sentence):
