@@ -20,14 +20,14 @@ Point = tuple[dt.datetime, dict[Indicator, float]]
 
 def assess(profile: Profile, readings: list[Reading], now: dt.datetime,
            rules: RuleBook | None = None) -> list[IndicatorFinding]:
-    """Every indicator with data and a rule for the person's region (and sex, for waist)."""
+    """Every indicator with data and a rule for the person's region (sex for waist, risk for LDL-C)."""
     rules = rules or load_rules()
     series = _series(readings)
     findings: list[IndicatorFinding] = []
 
     def grade(indicator: str, points: list[Point], derived: str | None = None,
               value: dict[Indicator, float] | None = None) -> None:
-        rule = rules.rule_for(indicator, profile.region, profile.sex)
+        rule = rules.rule_for(indicator, profile.region, profile.sex, profile.cv_risk)
         if rule is None or not points:
             return
         when, latest = points[-1]

@@ -16,7 +16,7 @@ from typing import Callable
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from coach.models import LABELS, Indicator, IndicatorFinding, Region, Sex
+from coach.models import LABELS, CvRisk, Indicator, IndicatorFinding, Region, Sex
 from coach.units import from_canonical
 
 RULES_FILE = Path(__file__).resolve().parent / "rules" / "indicator_rules.yaml"
@@ -93,6 +93,8 @@ class Rule(BaseModel):
     components: list[Indicator] = Field(default_factory=list)
     regions: list[Region] = Field(min_length=1)
     sex: Sex | None = None
+    risk: list[CvRisk] = Field(default_factory=list, description="Risk categories this rule is for; "
+                               "empty = anyone the other rules for the indicator do not cover")
     unit: str
     decimals: int = Field(ge=0, le=3, description="Precision the guideline writes values in")
     guideline: str
@@ -126,17 +128,22 @@ class RuleBook(BaseModel):
         seen: dict[tuple, str] = {}
         for rule in rules:
             for region in rule.regions:
-                key = (rule.indicator, region, rule.sex)
-                if key in seen:
-                    raise ValueError(f"rules {seen[key]} and {rule.id} both grade {key}")
-                seen[key] = rule.id
+                for risk in rule.risk or [None]:
+                    key = (rule.indicator, region, rule.sex, risk)
+                    if key in seen:
+                        raise ValueError(f"rules {seen[key]} and {rule.id} both grade {key}")
+                    seen[key] = rule.id
         return rules
 
-    def rule_for(self, indicator: str, region: Region, sex: Sex | None = None) -> Rule | None:
-        for rule in self.rules:
-            if rule.indicator == indicator and region in rule.regions and rule.sex in (None, sex):
+    def rule_for(self, indicator: str, region: Region, sex: Sex | None = None,
+                 risk: CvRisk | None = None) -> Rule | None:
+        """The rule for this person: one written for their risk category first, else the general one."""
+        fitting = [r for r in self.rules
+                   if r.indicator == indicator and region in r.regions and r.sex in (None, sex)]
+        for rule in fitting:
+            if risk is not None and risk in rule.risk:
                 return rule
-        return None
+        return next((r for r in fitting if not r.risk), None)
 
     def passages(self) -> set[str]:
         return {r.passage for r in self.rules} | {b.passage for r in self.rules for b in r.bands if b.passage}

@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Region = Literal["global", "us", "eu", "cn"]
 Sex = Literal["male", "female"]
+# Cardiovascular risk category, as the person's clinician set it (the coach never estimates it): picks the
+# LDL-C goal where a guideline sets goals by risk (ESC/EAS 2019, Chinese lipid guideline 2023).
+CvRisk = Literal["low", "moderate", "high", "very_high", "ultra_high"]
 
 
 class Indicator(StrEnum):
@@ -79,6 +82,8 @@ class Profile(BaseModel):
     medications: list[Medication] = Field(default_factory=list)
     allergies: list[str] = Field(default_factory=list)
     region: Region = "global"
+    cv_risk: CvRisk | None = Field(default=None, description="Cardiovascular risk category set by the "
+                                   "clinician; picks the LDL-C goal")
     goals: list[str] = Field(default_factory=list)
     tier: Literal["basic", "professional", "premium"] = "basic"
 

@@ -85,3 +85,17 @@ def test_unpaired_or_sexless_data_is_not_graded():
     lonely = [one(I.systolic_bp, 150, "mmHg"), one(I.waist, 95, "cm")]
     findings = assess(Profile(id="p2", display_name="P", region="us"), lonely, NOW)
     assert findings == []
+
+
+def test_ldl_is_judged_against_the_goal_for_the_clinicians_risk_category():
+    ldl = [one(I.ldl_c, 2.0, "mmol/L")]
+    high = by_indicator(assess(profile("eu", cv_risk="high"), ldl, NOW))["ldl_c"]
+    assert (high.status, high.rule_id, high.passage_id) == ("above_goal", "ldl-goal-esc-eas-2019-high",
+                                                             "lipid-esc-eas-2019#ldl-goals")
+    assert high.threshold == "LDL cholesterol at least 1.8 mmol/L"
+    moderate = by_indicator(assess(profile("eu", cv_risk="moderate"), ldl, NOW))["ldl_c"]
+    assert moderate.status == "at_goal"
+    unknown = by_indicator(assess(profile("eu"), ldl, NOW))["ldl_c"]
+    assert unknown.rule_id == "ldl-atp3"  # no risk category: the lab report's categories, no goal claimed
+    china = by_indicator(assess(profile("cn", cv_risk="very_high"), ldl, NOW))["ldl_c"]
+    assert (china.status, china.passage_id) == ("above_goal", "lipid-china-2023#ldl-c-targets")

@@ -153,6 +153,56 @@ SINGLE = [
     (["cn"], I.waist, "female", 84.9, "cm", "pre_central_obesity"), (["cn"], I.waist, "female", 85, "cm", "central_obesity"),
 ]
 
+# LDL-C goals by the clinician's risk category: (regions, risks, value, unit, expected status).
+LDL_GOALS = [
+    # ESC/EAS 2019 (eu, global): very high 1.4, high 1.8, moderate 2.6, low 3.0 mmol/L.
+    (["eu", "global"], ["very_high", "ultra_high"], 1.3, "mmol/L", "at_goal"),
+    (["eu", "global"], ["very_high", "ultra_high"], 1.4, "mmol/L", "above_goal"),
+    (["eu", "global"], ["very_high"], 55, "mg/dL", "above_goal"),  # 1.42 mmol/L: not below 55 mg/dL
+    (["eu", "global"], ["high"], 1.7, "mmol/L", "at_goal"), (["eu", "global"], ["high"], 1.8, "mmol/L", "above_goal"),
+    (["eu", "global"], ["moderate"], 2.5, "mmol/L", "at_goal"),
+    (["eu", "global"], ["moderate"], 2.6, "mmol/L", "above_goal"),
+    (["eu", "global"], ["low"], 2.9, "mmol/L", "at_goal"), (["eu", "global"], ["low"], 3.0, "mmol/L", "above_goal"),
+    # Chinese 2023 (cn): ultra-high 1.4, very high 1.8, medium and high 2.6, low 3.4 mmol/L.
+    (["cn"], ["ultra_high"], 1.3, "mmol/L", "at_goal"), (["cn"], ["ultra_high"], 1.4, "mmol/L", "above_goal"),
+    (["cn"], ["very_high"], 1.7, "mmol/L", "at_goal"), (["cn"], ["very_high"], 1.8, "mmol/L", "above_goal"),
+    (["cn"], ["high", "moderate"], 2.5, "mmol/L", "at_goal"),
+    (["cn"], ["high", "moderate"], 2.6, "mmol/L", "above_goal"),
+    (["cn"], ["low"], 3.3, "mmol/L", "at_goal"), (["cn"], ["low"], 3.4, "mmol/L", "above_goal"),
+    # ACC/AHA 2018 (us): 70 mg/dL for very high-risk ASCVD; other risks keep the lab categories.
+    (["us"], ["very_high", "ultra_high"], 69, "mg/dL", "below_threshold"),
+    (["us"], ["very_high", "ultra_high"], 70, "mg/dL", "at_or_above_threshold"),
+    (["us"], ["high", "moderate", "low"], 99, "mg/dL", "optimal"),
+]
+
+
+def _ldl_goal_cases():
+    for regions, risks, value, unit, status in LDL_GOALS:
+        for region in regions:
+            for risk in risks:
+                yield pytest.param(region, risk, value, unit, status, id=f"ldl-{region}-{risk}-{value}{unit}")
+
+
+@pytest.mark.parametrize("region, risk, value, unit, status", list(_ldl_goal_cases()))
+def test_ldl_goal_boundaries_by_risk(region, risk, value, unit, status):
+    rule = load_rules().rule_for("ldl_c", region, None, risk)
+    finding = evaluate(rule, {I.ldl_c: to_canonical(I.ldl_c, value, unit)}, NOW, region)
+    assert finding.status == status
+    assert finding.passage_id in {"lipid-esc-eas-2019#ldl-goals", "lipid-china-2023#ldl-c-targets",
+                                  "lipid-acc-aha-2018#very-high-risk-nonstatin", "lipid-acc-aha-2018#ldl-categories"}
+
+
+def test_without_a_risk_category_ldl_gets_the_lab_categories():
+    assert {r: load_rules().rule_for("ldl_c", r).id for r in ("us", "eu", "cn", "global")} == {
+        "us": "ldl-atp3", "eu": "ldl-atp3", "cn": "ldl-china-2023", "global": "ldl-atp3"}
+
+
+def test_the_same_ldl_meets_one_risk_goal_and_misses_another():
+    ldl = {I.ldl_c: to_canonical(I.ldl_c, 2.0, "mmol/L")}
+    verdicts = {risk: evaluate(load_rules().rule_for("ldl_c", "eu", None, risk), ldl, NOW, "eu").status
+                for risk in ("low", "moderate", "high", "very_high")}
+    assert verdicts == {"low": "at_goal", "moderate": "at_goal", "high": "above_goal", "very_high": "above_goal"}
+
 
 def _bp_cases():
     for regions, (sys_, dia), status in BP:
@@ -208,6 +258,12 @@ def test_the_table_tests_every_threshold_of_every_rule():
             rule = load_rules().rule_for(indicator.value, region, sex)
             if unit == rule.unit:
                 tested.setdefault((rule.id, indicator.value), set()).add(float(value))
+    for regions, risks, value, unit, _ in LDL_GOALS:
+        for region in regions:
+            for risk in risks:
+                rule = load_rules().rule_for("ldl_c", region, None, risk)
+                if unit == rule.unit:
+                    tested.setdefault((rule.id, "ldl_c"), set()).add(float(value))
     for rule in load_rules().rules:
         for band in rule.bands:
             for indicator, conditions in band.conditions.items():
