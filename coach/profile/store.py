@@ -12,8 +12,8 @@ from pathlib import Path
 from sqlalchemy import (
     JSON, Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, create_engine, event, select,
 )
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 
 from pydantic import BaseModel
 
@@ -83,8 +83,24 @@ class ProfileExists(ValueError):
         super().__init__(f"a profile with id {profile_id!r} already exists")
 
 
+class StoreUnavailable(ValueError):
+    """The database URL is malformed, names a driver that is not installed, or the server cannot be reached."""
+
+
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{Path(path)}"
+
+
+def database_url(url: str) -> str:
+    """`postgresql://` and `postgres://` mean psycopg 3 here (the driver installed), not psycopg2."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreUnavailable(f"{url!r} is not a database URL; use sqlite:///path/coach.db or "
+                               "postgresql+psycopg://user:password@host:5432/dbname") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
 
 
 def _utcnow() -> dt.datetime:
@@ -95,12 +111,27 @@ class ProfileStore:
     """Profiles and their readings. `url`: sqlite:///file.db or postgresql+psycopg://..."""
 
     def __init__(self, url: str):
+        url = database_url(url)
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(url, future=True)
+        shown = make_url(url).render_as_string(hide_password=True)
+        try:
+            self.engine: Engine = create_engine(url, future=True)
+        except (NoSuchModuleError, ImportError):
+            raise StoreUnavailable(f"no installed database driver for {shown}; use sqlite:/// or "
+                                   "postgresql+psycopg:// (psycopg 3 is installed)") from None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
+        try:
+            metadata.create_all(self.engine)
+        except OperationalError as exc:
+            self.engine.dispose()
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise StoreUnavailable(f"cannot open the profile database {shown}: {reason}") from None
+
+    def close(self) -> None:
+        """Close pooled connections (a PostgreSQL server keeps one per open connection)."""
+        self.engine.dispose()
 
     # -- profiles ------------------------------------------------------------------------------------
     def create_profile(self, profile: Profile) -> Profile:
@@ -139,18 +170,30 @@ class ProfileStore:
         return [Profile.model_validate(r.data) for r in rows]
 
     # -- readings ------------------------------------------------------------------------------------
+    def import_profile(self, profile: Profile, new: list[Reading], replace: bool = False) -> list[Reading]:
+        """A profile with its readings in one transaction; returns the readings with their ids.
+
+        An existing profile is an error (`ProfileExists`) unless `replace`: then its data and all its readings
+        are replaced by these. Its escalation records stay (they belong to the health managers' history).
+        """
+        now = _utcnow()
+        data = profile.model_dump(mode="json")
+        with self.engine.begin() as conn:
+            exists = conn.execute(select(profiles.c.id).where(profiles.c.id == profile.id)).first()
+            if exists and not replace:
+                raise ProfileExists(profile.id)
+            if exists:
+                conn.execute(readings.delete().where(readings.c.profile_id == profile.id))
+                conn.execute(profiles.update().where(profiles.c.id == profile.id).values(data=data, updated_at=now))
+            else:
+                conn.execute(profiles.insert().values(id=profile.id, data=data, created_at=now, updated_at=now))
+            return _insert_readings(conn, profile.id, new)
+
     def add_readings(self, profile_id: str, new: list[Reading]) -> list[Reading]:
         """Store readings all-or-nothing; returns them with their ids."""
         self.get_profile(profile_id)  # raises ProfileNotFound before anything is written
-        stored = []
         with self.engine.begin() as conn:
-            for reading in new:
-                values = reading.model_dump(exclude={"id"})
-                values["indicator"] = reading.indicator.value
-                result = conn.execute(readings.insert().values(profile_id=profile_id, created_at=_utcnow(),
-                                                               **values))
-                stored.append(reading.model_copy(update={"id": result.inserted_primary_key[0]}))
-        return stored
+            return _insert_readings(conn, profile_id, new)
 
     def add_reading(self, profile_id: str, reading: Reading) -> Reading:
         return self.add_readings(profile_id, [reading])[0]
@@ -173,7 +216,8 @@ class ProfileStore:
     # -- escalations -----------------------------------------------------------------------------------
     def add_escalation(self, record: EscalationRecord) -> EscalationRecord:
         values = record.model_dump(exclude={"id"})
-        values["message"] = values["message"][:4000]
+        for column in ("reason", "passage_id", "evidence", "message"):  # PostgreSQL enforces the lengths
+            values[column] = values[column][:escalations.c[column].type.length]
         with self.engine.begin() as conn:
             result = conn.execute(escalations.insert().values(**values))
         return record.model_copy(update={"id": result.inserted_primary_key[0]})
@@ -185,6 +229,16 @@ class ProfileStore:
             query = query.where(escalations.c.status == status)
         with self.engine.connect() as conn:
             return [EscalationRecord.model_validate(dict(row)) for row in conn.execute(query).mappings().all()]
+
+
+def _insert_readings(conn: Connection, profile_id: str, new: list[Reading]) -> list[Reading]:
+    if not new:
+        return []
+    now = _utcnow()
+    rows = [{**r.model_dump(exclude={"id"}), "indicator": r.indicator.value, "profile_id": profile_id,
+             "created_at": now} for r in new]
+    ids = conn.execute(readings.insert().returning(readings.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    return [r.model_copy(update={"id": i}) for r, i in zip(new, ids, strict=True)]
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
