@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -17,8 +18,11 @@ app.add_typer(reading_app, name="reading")
 
 
 def _store():
-    from coach.profile.store import ProfileStore
-    return ProfileStore(_settings().database)
+    from coach.profile.store import ProfileStore, StoreUnavailable
+    try:
+        return ProfileStore(_settings().database)
+    except StoreUnavailable as exc:
+        _fail(str(exc))
 
 
 def _profile(store, profile_id: str):
@@ -143,6 +147,93 @@ def profile_show(profile_id: str) -> None:
             entered = f"{r.entered_value:g} {r.entered_unit}" if r.entered_value is not None else ""
             table.add_row(f"{r.measured_at:%Y-%m-%d %H:%M}", r.indicator.value, f"{r.value:g} {r.unit}", entered, r.source)
         out.print(table)
+
+
+@profile_app.command("export")
+def profile_export(profile_id: str,
+                   out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the JSON to this file "
+                                                           "instead of the screen")) -> None:
+    """Write a profile and all its readings as one JSON document (for `coach profile import`)."""
+    from coach.profile.transfer import export_profile
+    store = _store()
+    _profile(store, profile_id)
+    export = export_profile(store, profile_id)
+    text = export.to_json()
+    if out_file is None:
+        print(text)
+        return
+    partial = out_file.with_name(out_file.name + ".partial")  # an existing file is replaced only when complete
+    try:
+        partial.write_text(text + "\n", encoding="utf-8")
+        partial.replace(out_file)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        _fail(f"cannot write {out_file}: {exc.strerror or exc}")
+    count = len(export.readings)
+    out.print(f"Exported profile {profile_id} with {count} reading{'s' if count != 1 else ''} to {out_file}.",
+              highlight=False)
+
+
+@profile_app.command("import")
+def profile_import(file: Path = typer.Argument(..., help="A profile export (.json) or a readings CSV (.csv)"),
+                   replace: bool = typer.Option(False, "--replace", help="Replace an existing profile and all its "
+                                                "readings with the export's"),
+                   profile_id: Optional[str] = typer.Option(None, "--profile", "-p", help="For a CSV: the existing "
+                                                            "profile the readings are added to")) -> None:
+    """Store a profile export, or add a CSV of readings to a profile; all is checked before anything is stored."""
+    from coach.profile.csv_readings import MAX_BYTES
+    from coach.profile.transfer import MAX_EXPORT_BYTES
+    is_csv = file.suffix.lower() == ".csv"
+    try:
+        with file.open("rb") as f:  # read one byte past the limit: the parsers then say the file is too large
+            data = f.read((MAX_BYTES if is_csv else MAX_EXPORT_BYTES) + 1)
+    except OSError as exc:
+        _fail(f"cannot read {file}: {exc.strerror or exc}")
+    if is_csv:
+        _import_csv(file, data, profile_id, replace)
+    else:
+        _import_export(file, data, profile_id, replace)
+
+
+def _import_export(file: Path, data: bytes, profile_id: str | None, replace: bool) -> None:
+    from coach.profile.store import ProfileExists, ProfileNotFound
+    from coach.profile.transfer import ExportFormatError, load_export
+    if profile_id:
+        _fail("--profile is for a readings CSV; a profile export names its own profile")
+    try:
+        export = load_export(data)
+    except ExportFormatError as exc:
+        _fail(f"{file} was not imported: {exc}")
+    store = _store()
+    try:
+        store.get_profile(export.profile.id)
+        existed = True
+    except ProfileNotFound:
+        existed = False
+    try:
+        stored = store.import_profile(export.profile, export.readings, replace=replace)
+    except ProfileExists as exc:
+        _fail(f"{exc}; nothing was imported (add --replace to replace it and all its readings)")
+    verb = "Replaced" if existed else "Imported"
+    out.print(f"{verb} profile {export.profile.id} ({export.profile.display_name}) with {len(stored)} "
+              f"reading{'s' if len(stored) != 1 else ''}.", highlight=False)
+
+
+def _import_csv(file: Path, data: bytes, profile_id: str | None, replace: bool) -> None:
+    from coach.profile.csv_readings import ReadingsCsvError, parse_readings_csv
+    if replace:
+        _fail("--replace is for a profile export (.json); readings from a CSV are added to the profile")
+    if not profile_id:
+        _fail(f"a readings CSV needs the profile it belongs to: coach profile import {file} --profile ID")
+    store = _store()
+    _profile(store, profile_id)
+    try:
+        readings = parse_readings_csv(data)
+    except ReadingsCsvError as exc:
+        _fail(exc.summary(head=f"{file} was not imported, nothing was stored"))
+    stored = store.add_readings(profile_id, readings)
+    out.print(f"Imported {len(stored)} reading{'s' if len(stored) != 1 else ''} from {file} into profile "
+              f"{profile_id}.", highlight=False)
 
 
 @reading_app.command("add")

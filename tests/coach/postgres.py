@@ -104,19 +104,36 @@ def _ensure_user(name: str) -> None:
                        check=True, capture_output=True)
 
 
+# pytest makes one session fixture per module that imports it; they share this server.
+_shared: dict[str, object] = {"server": None, "users": 0}
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
-    """A PostgreSQL server for this test session (a few seconds to start), stopped and deleted after it."""
-    bin_dir = find_bin_dir()
-    if bin_dir is None:
-        pytest.fail(INSTALL_HINT, pytrace=False)
-    root = Path(tempfile.mkdtemp(prefix="coach-pg-"))
-    server = PostgresServer(bin_dir, root)
-    try:
-        server.start()
-        yield server
-    finally:
+    """A PostgreSQL server for this test session (a second to start), stopped and deleted after it."""
+    if _shared["server"] is None:
+        bin_dir = find_bin_dir()
+        if bin_dir is None:
+            pytest.fail(INSTALL_HINT, pytrace=False)
+        server = PostgresServer(bin_dir, Path(tempfile.mkdtemp(prefix="coach-pg-")))
         try:
-            server.stop()
-        finally:
-            shutil.rmtree(root, ignore_errors=True)
+            server.start()
+        except BaseException:
+            _remove(server)
+            raise
+        _shared["server"] = server
+    _shared["users"] += 1
+    try:
+        yield _shared["server"]
+    finally:
+        _shared["users"] -= 1
+        if _shared["users"] == 0:
+            server, _shared["server"] = _shared["server"], None
+            _remove(server)
+
+
+def _remove(server: PostgresServer) -> None:
+    try:
+        server.stop()
+    finally:
+        shutil.rmtree(server.root, ignore_errors=True)
