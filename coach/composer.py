@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from knowledge.bm25 import words
 from knowledge.chunking import split_sentences
 from knowledge.models import GuidelinePassage, Passage
 
@@ -17,6 +18,7 @@ from coach.models import (
     CANONICAL_UNITS, LABELS, Citation, Escalation, Indicator, IndicatorFinding, Reading, pair_blood_pressure,
 )
 from coach.scope import ScopeCheck
+from coach.text import mentions
 from coach.units import to_canonical
 from coach.triage import TriageResult
 
@@ -24,6 +26,8 @@ EMERGENCY_NUMBERS = "120 in mainland China, 911 in the US and Canada, 112 in the
 CALL_NOW_PASSAGE = "emergency-red-flags#call-now-vs-urgent"
 MEDICINE_PASSAGE = "medication-safety#core-medicine-rules"
 Lookup = Callable[[str], Passage]
+# A sentence opening like this refers back to the one before it.
+LEANS_BACK = re.compile(r"^(This|These|That|Those|It|They|Such|Both|Here)\b")
 FINDING_NAMES = {"blood_pressure": "blood pressure", "home_blood_pressure": "average home blood pressure"}
 
 
@@ -82,10 +86,12 @@ def compose_answer(question: str, findings: list[IndicatorFinding], passages: li
     for finding in _relevant(findings, question):
         parts.append(_finding_words(finding) + f" {citations.cite(finding.passage_id)}.")
     used = {c.passage_id for c in citations.items}
-    for passage in [p for p in passages if p.id not in used][:2]:
-        if lead := _lead(passage.text):
-            parts.append(f"{lead} {citations.cite(passage, passage.score)}")
-    if not findings and not passages and not parts:
+    quoted = 0
+    for passage in (p for p in passages if p.id not in used):
+        if quoted < 2 and (excerpt := _excerpt(passage.text, question)):
+            parts.append(f"{excerpt} {citations.cite(passage, passage.score)}")
+            quoted += 1
+    if not parts:
         parts.append("I couldn't find guideline advice on that. Could you ask it another way, or tell me which "
                      "condition it is about?")
     parts.append("This is general guidance from the guidelines, not a diagnosis; your clinician can tell "
@@ -93,34 +99,43 @@ def compose_answer(question: str, findings: list[IndicatorFinding], passages: li
     return " ".join(parts), citations.items
 
 
-def _lead(text: str, sentences: int = 2) -> str:
-    """The passage's first complete sentences (no list items, no lead-ins ending in ':')."""
-    picked = []
-    for sentence in split_sentences(text):
-        if len(picked) == sentences:
-            break
-        if sentence.endswith(".") and not sentence.startswith(("-", "*", "|", "#")) and len(sentence) > 30 \
-                and not re.match(r"^\d+\.", sentence):
-            picked.append(sentence.replace("**", ""))
-        elif picked:
-            break  # keep the lead contiguous
-    return " ".join(picked)
+def _excerpt(text: str, question: str, sentences: int = 2) -> str:
+    """The run of `sentences` consecutive sentences of a passage that shares most words with the question.
+
+    Only whole prose sentences qualify (no list items, no lead-ins ending in ':'). A run that opens with
+    "This"/"It"... leans on a sentence it leaves out, so it counts for less; ties go to the earlier run,
+    and a passage with no word in common with the question gives no excerpt (it is not quoted).
+    """
+    asked = set(words(question))
+    eligible = [(i, sentence.replace("**", "")) for i, sentence in enumerate(split_sentences(text))
+                if sentence.endswith(".") and not sentence.startswith(("-", "*", "|", "#")) and len(sentence) > 30
+                and not re.match(r"^\d+\.", sentence)]
+    runs = []
+    for start in range(len(eligible)):
+        run = [eligible[start]]
+        for i, sentence in eligible[start + 1:]:
+            if len(run) == sentences or i != run[-1][0] + 1:
+                break
+            run.append((i, sentence))
+        score = len(asked & {w for _, sentence in run for w in words(sentence)})
+        if not score:
+            continue
+        if run[0][0] == 0:
+            score += 0.5  # passages are written lead first
+        elif LEANS_BACK.match(run[0][1]):
+            score -= 1.5
+        runs.append((score, -start, run))
+    if not runs:
+        return ""
+    _, _, best = max(runs, key=lambda r: (r[0], r[1]))
+    return " ".join(sentence for _, sentence in best)
 
 
 def _relevant(findings: list[IndicatorFinding], question: str) -> list[IndicatorFinding]:
     """Findings the question is about (by words), plus at most one other that needs attention."""
-    words = {
-        "blood_pressure": r"\bbp\b|blood pressure|pressure|hypertens|systolic|diastolic|\b\d{2,3}/\d{2,3}\b",
-        "home_blood_pressure": r"bp|blood pressure|pressure|home|hypertens",
-        "fasting_glucose": r"sugar|glucose|diabet|fasting", "hba1c": r"a1c|hba1c|sugar|diabet",
-        "ldl_c": r"ldl|cholesterol|lipid|statin", "total_cholesterol": r"cholesterol|lipid",
-        "hdl_c": r"hdl|cholesterol", "triglycerides": r"triglycer|trig|lipid|fat",
-        "uric_acid": r"uric|urate|gout", "bmi": r"bmi|weight|obes|overweight", "waist": r"waist|belly|weight",
-    }
-    def about(f: IndicatorFinding) -> bool:
-        return bool(re.search(words.get(f.indicator, r"$^"), question, re.I))
-    on_topic = sorted((f for f in findings if about(f)), key=lambda f: -f.severity)[:3]
-    others = sorted((f for f in findings if not about(f) and f.severity >= 2), key=lambda f: -f.severity)[:1]
+    on_topic = sorted((f for f in findings if mentions(f.indicator, question)), key=lambda f: -f.severity)[:3]
+    others = sorted((f for f in findings if not mentions(f.indicator, question) and f.severity >= 2),
+                    key=lambda f: -f.severity)[:1]
     return on_topic + others
 
 

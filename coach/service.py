@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from typing import Callable
 
@@ -17,12 +18,15 @@ from coach.profile.parse import parse_readings
 from coach.profile.store import EscalationRecord, ProfileStore
 from coach.prompts import render
 from coach.scope import check_scope
+from coach.text import TOPICS, mentions, without_numbers
 from coach.triage import triage
 from coach.verify import MARKER, verify
 
 MAX_MESSAGE_CHARS = 4000
 HISTORY_TURNS = 6
 READINGS_WINDOW_DAYS = 90
+# Words that point back at the previous question: "what about it?", "is that bad?".
+FOLLOW_UP = re.compile(r"\b(it|that|this|those|these|them|they)\b", re.I)
 
 
 
@@ -163,12 +167,20 @@ class Coach:
                 "composer")
 
     def _query(self, text: str, findings: list[IndicatorFinding], history: list[Turn]) -> str:
-        """The question plus what the findings it mentions mean, and the last user turn for 'it'/'that'."""
-        context = [f"{f.label} {f.indicator.replace('_', ' ')}" for f in findings
-                   if f.indicator.split("_")[0] in text.lower() or f.severity >= 2][:2]
-        previous = next((t.text for t in reversed(history) if t.role == "user"), "")
-        follow_up = previous if len(text.split()) < 8 and previous else ""
-        return " ".join(x for x in (follow_up, text, *context) if x)
+        """What to search for: the question without its reading numbers, what the findings it is about
+        mean ("Stage 2 hypertension blood pressure"), and for a follow-up ("what can I do about it?")
+        the previous question it refers to."""
+        asked = without_numbers(text)
+        previous = next((without_numbers(t.text) for t in reversed(history) if t.role == "user"), "")
+        own_topic = any(mentions(f.indicator, text) for f in findings) or any(
+            mentions(ind, text) for ind in TOPICS)
+        follow_up = previous if previous and not own_topic and (
+            len(text.split()) < 8 or FOLLOW_UP.search(text)) else ""
+        about = [f for f in findings if mentions(f.indicator, text + " " + follow_up)]
+        if not about and not follow_up:  # "what should I do?": the finding that needs attention most
+            about = sorted((f for f in findings if f.severity >= 2), key=lambda f: -f.severity)[:1]
+        context = [f"{f.label} {f.indicator.replace('_', ' ')}" for f in about[:2]]
+        return " ".join(x for x in (follow_up, asked, *context) if x)
 
     def _lookup(self, passage_id: str):
         return self.retriever.passages[passage_id]
