@@ -117,12 +117,12 @@ def parse_readings_csv(data: str | bytes, *, now: dt.datetime | None = None) -> 
     problems: list[CsvProblem] = []
     readings: list[Reading] = []
     for number, cells in rows:
-        row = _Row(number, header, cells, columns, problems)
-        if len(cells) > len(header):
-            row.problem(None, f"has {len(cells)} cells but the header has {len(header)} columns; put values that "
-                              "contain the separator in double quotes (\"6,4\")")
+        if any(cells[len(header):]):
+            problems.append(CsvProblem(row=number, message=(
+                f"has {len(cells)} cells but the header has {len(header)} columns; put values that contain the "
+                "separator in double quotes (\"6,4\")")))
             continue
-        readings += row.readings(now)
+        readings += _Row(number, header, cells[:len(header)], columns, problems).readings(now)
     if problems:
         position = {name: index for index, name in reversed(list(enumerate(header)))}
         raise ReadingsCsvError(sorted(problems, key=lambda p: (p.row or 0, position.get(p.column, len(header)))))

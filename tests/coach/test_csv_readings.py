@@ -44,7 +44,7 @@ def test_a_good_file_gives_canonical_readings_in_file_order():
 def test_header_spellings_separators_bom_and_blank_rows():
     text = ("\ufeffDate;Time;Measurement;Result;Units;Notes\n"
             "\n"
-            "2026-11-01;07:30;Systolic;141;mmHg;left arm\n"
+            "2026-11-01;07:30;Systolic;141;mmHg;left arm;;\n"
             ";;;;;\n"
             "2026-11-01;21:15;Fasting Blood Sugar;6,4;mmol/l;\n")
     readings = parse_readings_csv(text.encode("utf-8"), now=NOW)
