@@ -18,8 +18,10 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Boolean, Column, DateTime, MetaData, String, Table, create_engine, event, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError, NoSuchModuleError, OperationalError
+
+from coach.profile.store import StoreUnavailable, database_url
 
 Role = Literal["patient", "manager", "evaluator"]
 ROLES: tuple[str, ...] = get_args(Role)
@@ -124,16 +126,32 @@ def _utcnow() -> dt.datetime:
 
 
 class AccountStore:
-    """Accounts in SQL. `url`: sqlite:///file.db or postgresql+psycopg://... (the profile store's URL)."""
+    """Accounts in SQL. `url`: sqlite:///file.db or postgresql://... (the profile store's URL).
+
+    Raises StoreUnavailable (one line, no password) for a bad URL, a missing driver or an unreachable server.
+    """
 
     def __init__(self, url: str):
+        url = database_url(url)  # postgresql:// means psycopg 3, as for the profile store
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(url, future=True)
+        shown = make_url(url).render_as_string(hide_password=True)
+        try:
+            self.engine: Engine = create_engine(url, future=True)
+        except (NoSuchModuleError, ImportError):
+            raise StoreUnavailable(f"no installed database driver for {shown}") from None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
+        try:
+            metadata.create_all(self.engine)
+        except OperationalError as exc:
+            self.engine.dispose()
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise StoreUnavailable(f"cannot open the accounts database {shown}: {reason}") from None
         self._dummy_hash: str | None = None
+
+    def close(self) -> None:
+        self.engine.dispose()
 
     def add(self, username: str, role: str, password: str, profile_id: str | None = None) -> Account:
         """Create an account; a patient's profile id defaults to the username."""

@@ -18,7 +18,11 @@ PASSWORD_STDIN_HELP = "Read the password from the first line of standard input i
 
 def _store():
     from coach.accounts import AccountStore
-    return AccountStore(_settings().database)
+    from coach.profile.store import StoreUnavailable
+    try:
+        return AccountStore(_settings().database)
+    except StoreUnavailable as exc:
+        _fail(str(exc))
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -67,10 +71,13 @@ def users_add(username: str = typer.Argument(..., help="Login name, e.g. 'mei'")
 
 def _profile_exists(profile_id: str) -> bool:
     from coach.profile.store import ProfileNotFound, ProfileStore
+    store = ProfileStore(_settings().database)
     try:
-        ProfileStore(_settings().database).get_profile(profile_id)
+        store.get_profile(profile_id)
     except ProfileNotFound:
         return False
+    finally:
+        store.close()
     return True
 
 

@@ -68,6 +68,10 @@ class CoachSettings(BaseSettings):
     generation: GenerationSettings = Field(default_factory=GenerationSettings)
     database_url: str | None = Field(default=None, description="SQLAlchemy URL for profiles and readings; "
                                      "unset = SQLite file coach.db in the data folder")
+    chainlit_database_url: str | None = Field(default=None, description="Async SQLAlchemy URL for the chat "
+                                              "app's threads (sqlite+aiosqlite:///... or postgresql+asyncpg://"
+                                              "...); unset = the PostgreSQL database of database_url if it is "
+                                              "one, else SQLite file chainlit.db in the data folder")
 
     @property
     def chroma_dir(self) -> Path:
@@ -76,6 +80,21 @@ class CoachSettings(BaseSettings):
     @property
     def database(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'coach.db'}"
+
+    @property
+    def chainlit_database(self) -> str:
+        if self.chainlit_database_url:
+            return self.chainlit_database_url
+        if self.database_url and self.database_url.split("+")[0].split(":")[0] in ("postgresql", "postgres"):
+            from sqlalchemy.engine import make_url
+            return make_url(self.database_url).set(drivername="postgresql+asyncpg").render_as_string(
+                hide_password=False)
+        return f"sqlite+aiosqlite:///{self.data_dir / 'chainlit.db'}"
+
+    @property
+    def chainlit_files_dir(self) -> Path:
+        """Element files (charts, tables, texts) of the chat app's threads."""
+        return self.data_dir / "chainlit-files"
 
 
 def load_settings(**overrides) -> CoachSettings:

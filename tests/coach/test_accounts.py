@@ -9,14 +9,24 @@ from coach.accounts import (
     AccountExists, AccountNotFound, AccountStore, PasswordRejected, hash_password, verify_password,
 )
 from coach.cli import app
-from coach.profile.store import sqlite_url
+from coach.profile.store import StoreUnavailable, sqlite_url
+from tests.coach.postgres import postgres_server  # noqa: F401  (the session's PostgreSQL server)
 
 runner = CliRunner()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path / "coach.db")
+    return request.getfixturevalue("postgres_server").create_database()
+
+
 @pytest.fixture
-def store(tmp_path):
-    return AccountStore(sqlite_url(tmp_path / "coach.db"))
+def store(store_url):
+    opened = AccountStore(store_url)
+    yield opened
+    opened.close()
 
 
 def test_hash_round_trip_salted_and_constant_format():
@@ -43,14 +53,22 @@ def test_add_authenticate_and_wrong_password(store):
     assert [a.username for a in store.list()] == ["mei", "nurse-li", "sam2"]
 
 
-def test_survives_a_restart_and_password_change(tmp_path):
-    url = sqlite_url(tmp_path / "coach.db")
-    AccountStore(url).add("mei", "patient", "first-password")
-    again = AccountStore(url)
+def test_survives_a_restart_and_password_change(store, store_url):
+    store.add("mei", "patient", "first-password")
+    store.close()
+    again = AccountStore(store_url)
     assert again.authenticate("mei", "first-password") is not None
     again.set_password("mei", "second-password")
-    assert AccountStore(url).authenticate("mei", "first-password") is None
-    assert AccountStore(url).authenticate("mei", "second-password").username == "mei"
+    again.close()
+    third = AccountStore(store_url)
+    assert third.authenticate("mei", "first-password") is None
+    assert third.authenticate("mei", "second-password").username == "mei"
+    third.close()
+
+
+def test_a_bad_database_url_is_one_line(tmp_path):
+    with pytest.raises(StoreUnavailable, match="is not a database URL"):
+        AccountStore("not a url")
 
 
 def test_disabled_user_cannot_log_in(store):
