@@ -14,6 +14,8 @@ from coach.settings import CoachSettings
 
 if TYPE_CHECKING:
     from coach.service import Coach
+    from coach.accounts import AccountStore
+    from coach.profile.store import ProfileStore
 
 
 @dataclass
@@ -66,6 +68,26 @@ def build_coach(settings: CoachSettings, embed_model=None, generator=None) -> Co
         generator = build_generator(settings)
     return Coach(retriever=kb.retriever, store=ProfileStore(settings.database), generator=generator,
                  max_attempts=settings.generation.max_attempts)
+
+
+@dataclass
+class AppServices:
+    """What a front end needs: the coaching service, the profile store it uses, and the login accounts."""
+
+    coach: Coach
+    accounts: AccountStore
+
+    @property
+    def profiles(self) -> ProfileStore:
+        return self.coach.store
+
+
+def build_app(settings: CoachSettings, embed_model=None, generator=None) -> AppServices:
+    """The chat app's services (coach/ui/app.py): one coach, one profile store, one account store."""
+    from coach.accounts import AccountStore
+
+    return AppServices(coach=build_coach(settings, embed_model=embed_model, generator=generator),
+                       accounts=AccountStore(settings.database))
 
 
 def build_generator(settings: CoachSettings):

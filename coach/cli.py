@@ -124,6 +124,7 @@ def main() -> None:
 # The people-facing commands (ask, profile, reading) live in their own module and register on `app`.
 from coach import cli_people  # noqa: E402,F401
 from coach import cli_users  # noqa: E402,F401  (coach users ...: accounts for the chat app)
+from coach import cli_app  # noqa: E402,F401  (coach serve, coach demo)
 
 
 if __name__ == "__main__":

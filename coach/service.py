@@ -116,6 +116,10 @@ class Coach:
         passages = self._passages(text, findings, region, history or [])
         return self._prompt(text, findings, passages, history or [])[0]
 
+    def findings(self, profile: Profile, now: dt.datetime | None = None) -> list[IndicatorFinding]:
+        """The person's current findings from their stored readings (for "my data" views)."""
+        return self._findings(profile, [], now or self.clock(), profile.region)
+
     def _findings(self, profile: Profile | None, new: list[Reading], now: dt.datetime,
                   region: str) -> list[IndicatorFinding]:
         """Findings from the person's stored readings plus `new` ones not stored yet."""

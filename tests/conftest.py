@@ -127,12 +127,18 @@ def mini_corpus(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def guideline_index(tmp_path_factory, minilm):
+def guideline_data_dir(tmp_path_factory) -> Path:
+    """A data folder whose chroma/ holds the session's real index (a served app can use it as its data dir)."""
+    return tmp_path_factory.mktemp("real-index")
+
+
+@pytest.fixture(scope="session")
+def guideline_index(guideline_data_dir, minilm):
     """The real corpus indexed once per test session (about half a minute)."""
     from knowledge.corpus import load_corpus
     from knowledge.index import GuidelineIndex
     from knowledge.store import open_chroma
-    path = tmp_path_factory.mktemp("real-index")
+    path = guideline_data_dir
     index = GuidelineIndex(open_chroma(path=path / "chroma"), embed_model=minilm)
     index.build(load_corpus(REPO / "guidelines"))
     return index

@@ -1,0 +1,331 @@
+"""The patient chat app: Chainlit as a thin adapter over the coaching service.
+
+Started by `coach serve` (or `make run`). Every answer comes from `Coach.reply`; this module only logs people
+in, keeps the conversation's history, turns the `CoachReply` into Chainlit messages, steps and elements
+(coach/ui/render.py, coach/ui/charts.py) and saves profile edits. No coaching decision is made here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import re
+
+import chainlit as cl
+from chainlit.input_widget import NumberInput, Select, TextInput
+from chainlit.server import app as server
+from pydantic import ValidationError
+
+from coach.assembly import build_app
+from coach.models import CoachReply, Indicator, Medication, Profile, Reading, Turn
+from coach.profile.csv_readings import ReadingsCsvError, parse_readings_csv
+from coach.profile.store import ProfileNotFound
+from coach.settings import load_settings
+from coach.text import mentions
+from coach.ui import render
+from coach.ui.charts import trend_figure
+from coach.ui.persistence import add_element_file_route, make_data_layer
+from knowledge.retrieve import IndexNotBuiltError
+
+log = logging.getLogger("coach.ui")
+settings = load_settings()
+services = build_app(settings)
+add_element_file_route(server)
+
+
+def _warm_up() -> None:
+    """Load the embedding model now, so the first patient does not wait for it."""
+    try:
+        services.coach.retriever.search("blood pressure")
+    except IndexNotBuiltError:
+        log.error("The guideline index is not built: run `coach index` (or `make run`) first.")
+
+
+_warm_up()
+
+MY_DATA = "my-data"
+HISTORY_KEEP = 12  # turns kept in the session; the service reads the last few
+CHART_DAYS = 30
+STREAM_CHUNK = re.compile(r"\S+\s*")
+SORRY = ("Sorry, something went wrong on my side and I could not answer. Nothing you told me was lost; "
+         "please try again in a moment. If this is urgent, call your clinician or your local emergency number.")
+REGIONS = {"global": "Global (WHO, ESC/ESH)", "us": "United States (ACC/AHA, ADA)", "eu": "Europe (ESC/ESH, ESC/EAS)",
+           "cn": "China (Chinese national guidelines)"}
+CONDITIONS = {"htn": "high blood pressure", "diabetes": "diabetes", "prediabetes": "prediabetes",
+              "lipids": "high cholesterol", "urate": "high uric acid", "gout": "gout", "obesity": "overweight",
+              "ckd": "kidney disease", "pregnancy": "pregnant"}
+
+
+@cl.data_layer
+def _data_layer():
+    return make_data_layer(settings)
+
+
+@cl.password_auth_callback
+async def _login(username: str, password: str) -> cl.User | None:
+    account = await asyncio.to_thread(services.accounts.authenticate, username.strip().lower(), password)
+    if account is None:
+        return None
+    return cl.User(identifier=account.username, display_name=account.username,
+                   metadata={"role": account.role, "profile_id": account.profile_id})
+
+
+def _profile_id() -> str | None:
+    user = cl.user_session.get("user")
+    return (user.metadata or {}).get("profile_id") if user else None
+
+
+def _profile() -> Profile | None:
+    """The logged-in patient's profile, read fresh: never from anything the browser sends."""
+    profile_id = _profile_id()
+    if profile_id is None:
+        return None
+    try:
+        return services.profiles.get_profile(profile_id)
+    except ProfileNotFound:
+        return None
+
+
+async def _start(profile: Profile | None, resumed: bool) -> None:
+    cl.user_session.set("lock", asyncio.Lock())
+    cl.user_session.set("history", cl.user_session.get("history") or [])
+    await cl.context.emitter.set_commands([{"id": MY_DATA, "icon": "user", "button": True,
+                                            "description": "Show my profile and latest readings"}])
+    if _profile_id() is None:
+        return
+    if profile is None:  # first visit: a profile to fill in, so the coach can use the right guidelines
+        profile = await asyncio.to_thread(services.profiles.create_profile,
+                                          Profile(id=_profile_id(), display_name=_profile_id()))
+        cl.user_session.set("onboarding", True)
+    await _settings_form(profile).send()
+    if resumed:
+        return
+    if cl.user_session.get("onboarding"):
+        await cl.Message(content=(
+            "Welcome! I'm your health coach for blood pressure, blood sugar, cholesterol, uric acid and weight. "
+            "First, please fill in your profile: open **Settings** (the ⚙ button by the message box) and "
+            "give your age, sex, height, weight, conditions, medicines and where you live, so I use the right "
+            "guidelines. Then ask me anything, or tell me a reading (\"my blood pressure this morning was "
+            "135/85\")."), actions=[_my_data_action()]).send()
+    else:
+        await cl.Message(content=(
+            f"Hello {profile.display_name}. Ask me about your readings or your health goals, or tell me a new "
+            "reading. Every answer shows the guideline passages and readings it relied on. You can attach a "
+            "readings CSV file too."), actions=[_my_data_action()]).send()
+
+
+@cl.on_chat_start
+async def _on_chat_start() -> None:
+    await _start(await asyncio.to_thread(_profile), resumed=False)
+
+
+@cl.on_chat_resume
+async def _on_chat_resume(thread: dict) -> None:
+    history = []
+    for step in thread.get("steps", []):
+        if step.get("type") == "user_message" and step.get("output"):
+            history.append(Turn(role="user", text=step["output"]))
+        elif step.get("type") == "assistant_message" and step.get("output") and step.get("name") != "Safety":
+            history.append(Turn(role="coach", text=step["output"].split("\n\n**")[0]))
+    cl.user_session.set("history", history[-HISTORY_KEEP:])
+    await _start(await asyncio.to_thread(_profile), resumed=True)
+
+
+def _my_data_action() -> cl.Action:
+    return cl.Action(name=MY_DATA, payload={}, label="My data", tooltip="Show my profile and latest readings")
+
+
+@cl.action_callback(MY_DATA)
+async def _on_my_data(_action: cl.Action) -> None:
+    await _show_my_data()
+
+
+async def _show_my_data() -> None:
+    profile = await asyncio.to_thread(_profile)
+    if profile is None:
+        await cl.Message(content="There is no patient profile linked to this account.").send()
+        return
+    now = dt.datetime.now()
+    readings = await asyncio.to_thread(services.profiles.readings, profile.id,
+                                       since=now - dt.timedelta(days=90))
+    findings = await asyncio.to_thread(services.coach.findings, profile, now)
+    await cl.Message(content=render.my_data(profile, readings, findings)).send()
+
+
+@cl.on_message
+async def _on_message(message: cl.Message) -> None:
+    lock = cl.user_session.get("lock") or asyncio.Lock()
+    async with lock:  # rapid repeated sends are answered one after another, in order
+        try:
+            await _answer(message)
+        except Exception:  # never a traceback to a patient; the details go to the server log
+            log.exception("answering a message failed")
+            await cl.Message(content=SORRY).send()
+
+
+async def _answer(message: cl.Message) -> None:
+    if message.command == MY_DATA or message.content.strip().lower() in ("my data", "/my-data"):
+        await _show_my_data()
+        return
+    profile = await asyncio.to_thread(_profile)
+    files = [e for e in (message.elements or []) if getattr(e, "path", None)]
+    if files:
+        await _import_files(files, profile)
+        if not message.content.strip():
+            return
+    history: list[Turn] = cl.user_session.get("history") or []
+    reply: CoachReply = await asyncio.to_thread(services.coach.reply, message.content, profile, history)
+    history += [Turn(role="user", text=message.content[:2000]), Turn(role="coach", text=reply.text)]
+    cl.user_session.set("history", history[-HISTORY_KEEP:])
+
+    await _steps(message.content, reply)
+    if (text := render.banner(reply)) is not None:
+        await cl.Message(content=text, author="Safety").send()
+    answer = cl.Message(content="")
+    for chunk in STREAM_CHUNK.findall(reply.text):  # the verified text, streamed as the browser shows it
+        await answer.stream_token(chunk)
+    body = render.message_body(reply)
+    answer.content = reply.text + (f"\n\n{body}" if body else "")
+    answer.elements = [cl.Text(name=render.citation_name(c.marker), content=render.citation_content(reply, c.marker),
+                               display="side") for c in reply.citations]
+    answer.elements += await _charts(message.content, reply, profile)
+    await answer.send()  # ends the stream; sends the full content and the elements
+
+
+async def _steps(text: str, reply: CoachReply) -> None:
+    async with cl.Step(name="Triage", type="tool", default_open=False) as step:
+        step.input = text[:500]
+        step.output = render.triage_step(reply)
+    if reply.escalation and reply.escalation.level == "emergency":
+        return  # an emergency reply is fixed: nothing was retrieved or generated
+    async with cl.Step(name="Retrieval", type="retrieval", default_open=False) as step:
+        step.output = render.retrieval_step(reply)
+    async with cl.Step(name="Verification", type="tool", default_open=False) as step:
+        step.output = render.verification_step(reply)
+
+
+async def _charts(text: str, reply: CoachReply, profile: Profile | None) -> list[cl.Plotly]:
+    """A trend chart for each indicator the message is about or recorded (at most two)."""
+    if profile is None:
+        return []
+    recorded = {r.indicator for r in reply.recorded_readings}
+    discussed = [f for f in reply.indicators if mentions(f.indicator, text) or recorded & _components(f.indicator)]
+    if not discussed:
+        return []
+    readings = await asyncio.to_thread(services.profiles.readings, profile.id,
+                                       since=dt.datetime.now() - dt.timedelta(days=CHART_DAYS))
+    charts = []
+    for finding in discussed[:2]:
+        figure = trend_figure(finding, readings, profile.height_cm)
+        if figure is not None:
+            charts.append(cl.Plotly(name=f"{finding.indicator} trend", figure=figure, display="inline", size="large"))
+    return charts
+
+
+def _components(indicator: str) -> set[Indicator]:
+    if indicator in ("blood_pressure", "home_blood_pressure"):
+        return {Indicator.systolic_bp, Indicator.diastolic_bp}
+    if indicator == "bmi":
+        return {Indicator.weight}
+    return {Indicator(indicator)}
+
+
+async def _import_files(files: list, profile: Profile | None) -> None:
+    if profile is None:
+        await cl.Message(content="Readings can only be imported into a patient's profile.").send()
+        return
+    for file in files:
+        try:
+            data = await asyncio.to_thread(_read_bytes, file.path)
+            readings = parse_readings_csv(data, now=dt.datetime.now())
+        except ReadingsCsvError as error:
+            await cl.Message(content=f"I couldn't import **{file.name}**; nothing from it was stored.\n\n"
+                                     + _problems(error)).send()
+            continue
+        stored = await asyncio.to_thread(services.profiles.add_readings, profile.id, readings)
+        kinds = sorted({r.indicator.value.replace("_", " ") for r in stored})
+        await cl.Message(content=f"Imported {len(stored)} readings from **{file.name}** ({', '.join(kinds)}).").send()
+
+
+def _problems(error: ReadingsCsvError, limit: int = 20) -> str:
+    lines = [f"- {p}" for p in error.problems[:limit]]
+    if len(error.problems) > limit:
+        lines.append(f"- ... and {len(error.problems) - limit} more")
+    return "\n".join(lines)
+
+
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read(3 * 1024 * 1024)
+
+
+def _settings_form(profile: Profile) -> cl.ChatSettings:
+    weight = None
+    return cl.ChatSettings([
+        TextInput(id="display_name", label="Your name", initial=profile.display_name),
+        NumberInput(id="birth_year", label="Year of birth", initial=profile.birth_year,
+                    placeholder="e.g. 1968"),
+        Select(id="sex", label="Sex", values=["", "female", "male"], initial_value=profile.sex or ""),
+        NumberInput(id="height_cm", label="Height (cm)", initial=profile.height_cm, placeholder="e.g. 170"),
+        NumberInput(id="weight_kg", label="Weight today (kg), recorded as a reading", initial=weight),
+        TextInput(id="conditions", label="Conditions (comma-separated: " + ", ".join(CONDITIONS) + ")",
+                  initial=", ".join(profile.conditions)),
+        TextInput(id="medications", label="Medicines you take (comma-separated names)",
+                  initial=", ".join(m.name for m in profile.medications)),
+        Select(id="region", label="Guidelines for where you live", items={v: k for k, v in REGIONS.items()},
+               initial_value=profile.region),
+    ])
+
+
+@cl.on_settings_update
+async def _on_settings(values: dict) -> None:
+    profile = await asyncio.to_thread(_profile)
+    if profile is None:
+        return
+    try:
+        updated, weight = _profile_from_form(profile, values)
+    except (ValidationError, ValueError) as error:
+        await cl.Message(content="I couldn't save your profile: " + _form_error(error)
+                                 + " Nothing was changed.").send()
+        return
+    await asyncio.to_thread(services.profiles.save_profile, updated)
+    saved = "Your profile is saved."
+    if weight is not None:
+        await asyncio.to_thread(services.profiles.add_reading, updated.id, weight)
+        saved += f" I've recorded your weight, {weight.value:g} kg."
+    cl.user_session.set("onboarding", False)
+    await cl.Message(content=saved + " Ask me anything, or say \"my data\" to see what I know.",
+                     actions=[_my_data_action()]).send()
+
+
+def _profile_from_form(profile: Profile, values: dict) -> tuple[Profile, Reading | None]:
+    def number(key):
+        value = values.get(key)
+        return None if value in (None, "") else float(value)
+
+    conditions = [c.strip().lower() for c in str(values.get("conditions") or "").split(",") if c.strip()]
+    unknown = [c for c in conditions if c not in CONDITIONS]
+    if unknown:
+        raise ValueError(f"conditions: {', '.join(unknown)} not known; use {', '.join(CONDITIONS)}.")
+    medicines = [Medication(name=m.strip()) for m in str(values.get("medications") or "").split(",") if m.strip()]
+    known = {m.name.lower(): m for m in profile.medications}  # keep the class of medicines already listed
+    medicines = [known.get(m.name.lower(), m) for m in medicines]
+    birth_year = number("birth_year")
+    data = profile.model_dump() | {
+        "display_name": str(values.get("display_name") or profile.display_name).strip(),
+        "birth_year": int(birth_year) if birth_year is not None else None,
+        "sex": values.get("sex") or None, "height_cm": number("height_cm"), "conditions": conditions,
+        "medications": medicines, "region": values.get("region") or profile.region}
+    updated = Profile.model_validate(data)
+    weight = number("weight_kg")
+    reading = None if weight is None else Reading(indicator=Indicator.weight, value=weight, unit="kg",
+                                                  measured_at=dt.datetime.now().replace(microsecond=0),
+                                                  source="manual")
+    return updated, reading
+
+
+def _form_error(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()) + "."
+    return str(error)

@@ -1,0 +1,68 @@
+"""Trend charts of a person's readings with the guideline thresholds drawn as lines (Plotly figures)."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from coach.indicators import Rule, bmi, load_rules
+from coach.models import LABELS, Indicator, IndicatorFinding, Reading, pair_blood_pressure
+from coach.units import from_canonical
+
+BP_FINDINGS = ("blood_pressure", "home_blood_pressure")
+COLOURS = {Indicator.systolic_bp: "#c0392b", Indicator.diastolic_bp: "#2471a3"}
+DEFAULT_COLOUR = "#1f618d"
+
+
+def series_for(finding: IndicatorFinding, readings: list[Reading],
+               height_cm: float | None = None) -> dict[Indicator, list[tuple]]:
+    """(time, value in the rule's unit) per plotted component, oldest first."""
+    if finding.indicator in BP_FINDINGS:
+        pairs = pair_blood_pressure(readings)
+        if finding.indicator == "home_blood_pressure":
+            pairs = [(s, d) for s, d in pairs if s.context == "home"]
+        return {Indicator.systolic_bp: [(s.measured_at, s.value) for s, _ in pairs],
+                Indicator.diastolic_bp: [(d.measured_at, d.value) for _, d in pairs]}
+    if finding.indicator == "bmi":
+        if not height_cm:
+            return {}
+        weights = sorted((r for r in readings if r.indicator == Indicator.weight), key=lambda r: r.measured_at)
+        return {Indicator.bmi: [(r.measured_at, bmi(r.value, height_cm)) for r in weights]}
+    indicator = Indicator(finding.indicator)
+    points = sorted((r for r in readings if r.indicator == indicator), key=lambda r: r.measured_at)
+    return {indicator: [(r.measured_at, round(from_canonical(indicator, r.value, finding.unit), 2))
+                        for r in points]}
+
+
+def thresholds(rule: Rule) -> dict[Indicator, list[tuple[float, str]]]:
+    """Each component's band boundaries with the label of the band that starts there."""
+    out: dict[Indicator, list[tuple[float, str]]] = {}
+    for band in rule.bands:
+        for indicator, conditions in band.conditions.items():
+            for c in conditions:
+                if c.op in (">=", ">"):
+                    out.setdefault(indicator, []).append((c.bound, band.label))
+    return {k: sorted(set(v)) for k, v in out.items()}
+
+
+def trend_figure(finding: IndicatorFinding, readings: list[Reading], height_cm: float | None = None,
+                 rule: Rule | None = None) -> go.Figure | None:
+    """The indicator's readings over time with the thresholds of the rule that graded it; None without data."""
+    rule = rule or next((r for r in load_rules().rules if r.id == finding.rule_id), None)
+    series = series_for(finding, readings, height_cm)
+    if rule is None or not any(series.values()):
+        return None
+    fig = go.Figure()
+    lines = thresholds(rule)
+    for indicator, points in series.items():
+        colour = COLOURS.get(indicator, DEFAULT_COLOUR)
+        fig.add_trace(go.Scatter(x=[t for t, _ in points], y=[v for _, v in points], mode="lines+markers",
+                                 name=LABELS[indicator], line={"color": colour}))
+        for bound, label in lines.get(indicator, []):
+            fig.add_hline(y=bound, line_dash="dot", line_color=colour, opacity=0.5,
+                          annotation_text=f"{label} ({LABELS[indicator]} {bound:g})",
+                          annotation_position="top left", annotation_font_size=10)
+    title = "Blood pressure" if finding.indicator in BP_FINDINGS else LABELS[Indicator(finding.indicator)]
+    fig.update_layout(title=f"{title.capitalize()}: your readings and the {rule.guideline} thresholds",
+                      yaxis_title=finding.unit, margin={"l": 40, "r": 20, "t": 50, "b": 40}, height=360,
+                      legend={"orientation": "h", "y": -0.2})
+    return fig

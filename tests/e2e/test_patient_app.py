@@ -1,0 +1,137 @@
+"""The patient chat app in a real browser: Debian's headless Chromium driven by Playwright.
+
+The server is the real `coach serve` (Chainlit) on a free loopback port, with the session's real index,
+SQLite stores in a temporary data folder and the demo patient. Screenshots go to out/e2e/.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from coach.profile.store import ProfileStore, sqlite_url
+from tests.e2e.server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, COACH, AppServer, app_env
+
+pytestmark = pytest.mark.slow
+BP_QUESTION = "My blood pressure readings this week were 150/95 and 148/92, what should I do?"
+EMERGENCY = "crushing chest pain and my left arm is numb"
+ANSWER_TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def server(guideline_index, guideline_data_dir):
+    assert CHROMIUM.exists(), "the browser tests need Debian's chromium: apt-get install chromium"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    data_dir = guideline_data_dir  # its chroma/ holds the session's index; the app's databases go beside it
+    subprocess.run(COACH + ["demo"], env=app_env(data_dir), check=True, capture_output=True)
+    app = AppServer(data_dir, ARTIFACTS / "server.log")
+    app.start()
+    yield app
+    app.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def login(browser, server, username="demo", password="demo-patient-2026"):
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    page.set_default_timeout(ANSWER_TIMEOUT_MS)
+    page.goto(server.url + "/login")
+    page.fill("#email", username)
+    page.fill("#password", password)
+    page.click("button:has-text('Sign In')")
+    page.wait_for_selector("#chat-input")
+    return page
+
+
+def send(page, text: str):
+    # The welcome message arrives once the session's websocket is up; text typed before that is lost.
+    page.locator("[data-step-type='assistant_message']").first.wait_for()
+    before = page.locator("[data-step-type='assistant_message']").count()
+    page.locator("#chat-input").fill(text)
+    page.locator("#chat-submit").click()
+    page.wait_for_function(f"document.querySelectorAll(\"[data-step-type='assistant_message']\").length > {before}")
+    page.wait_for_selector("#stop-button", state="detached")
+    return page.locator("[data-step-type='assistant_message']").last
+
+
+def answer_with_sources(page):
+    return page.locator("[data-step-type='assistant_message']", has_text="Sources").last
+
+
+def test_a_patient_sees_the_cited_evidence_and_it_survives_resume_and_restart(browser, server):
+    page = login(browser, server)
+    send(page, BP_QUESTION)
+    answer = answer_with_sources(page)
+    answer.wait_for()
+    text = answer.inner_text()
+    assert re.search(r"\[\d+\]", text), "the answer has citation markers"
+    assert "Stage 2 hypertension" in text and "148/92 mmHg" in text
+
+    table = answer.locator("table")
+    assert "blood pressure" in table.inner_text() and "Stage 2 hypertension" in table.inner_text()
+    chart = answer.locator(".js-plotly-plot")
+    chart.first.wait_for()
+    assert chart.first.locator("svg").count() > 0, "the trend chart is drawn"
+
+    _open_first_citation(page, answer)
+    page.screenshot(path=str(ARTIFACTS / "1-answer.png"), full_page=True)
+    thread_url = page.url
+
+    # Reload and resume: the thread from the sidebar, with its citations, table and chart.
+    page.reload()
+    page.wait_for_selector("#chat-input")
+    _resume(page, thread_url)
+    page.screenshot(path=str(ARTIFACTS / "2-resumed.png"), full_page=True)
+
+    # After a server restart the elements are read back from the data folder.
+    page.close()
+    server.restart()
+    page = login(browser, server)
+    _resume(page, thread_url)
+    page.screenshot(path=str(ARTIFACTS / "3-after-restart.png"), full_page=True)
+    page.close()
+
+
+def _open_first_citation(page, answer):
+    link = answer.locator(".element-link", has_text=re.compile(r"^\[1\]$")).first
+    link.click()
+    side = page.locator("#side-view-content")
+    side.wait_for()
+    assert "Passage id" in side.inner_text()
+    assert "htn-acc-aha-2017#" in side.inner_text(), "the cited guideline passage opens"
+
+
+def _resume(page, thread_url):
+    thread_id = re.search(r"/thread/([0-9a-f-]+)", thread_url).group(1)
+    page.locator(f"#thread-{thread_id}").click()
+    page.wait_for_url(re.compile(re.escape(thread_id)))
+    answer = answer_with_sources(page)
+    answer.wait_for()
+    assert re.search(r"\[\d+\]", answer.inner_text())
+    answer.locator(".js-plotly-plot").first.wait_for()
+    _open_first_citation(page, answer)
+
+
+def test_an_emergency_gets_the_banner_and_no_generated_text(browser, server):
+    page = login(browser, server)
+    send(page, EMERGENCY)
+    page.get_by_text("EMERGENCY: call your local emergency number now").wait_for()
+    answer = page.locator("[data-step-type='assistant_message']", has_text=re.compile("This could be an emergency"))
+    assert answer.count() == 1
+    steps = page.locator("[data-step-type='tool'], [data-step-type='retrieval']")
+    names = " ".join(steps.all_inner_texts())
+    assert "Triage" in names and "Retrieval" not in names and "Verification" not in names, (
+        "an emergency is answered by the fixed reply alone: nothing is retrieved or generated")
+    page.screenshot(path=str(ARTIFACTS / "4-emergency.png"), full_page=True)
+    page.close()
+    escalations = ProfileStore(sqlite_url(server.data_dir / "coach.db")).escalations()
+    assert any(e.level == "emergency" and e.profile_id == "demo" for e in escalations)
