@@ -52,6 +52,7 @@ SORRY = ("Sorry, something went wrong on my side and I could not answer. Nothing
          "please try again in a moment. If this is urgent, call your clinician or your local emergency number.")
 REGIONS = {"global": "Global (WHO, ESC/ESH)", "us": "United States (ACC/AHA, ADA)", "eu": "Europe (ESC/ESH, ESC/EAS)",
            "cn": "China (Chinese national guidelines)"}
+NOT_GIVEN = "not given"  # Chainlit's Select cannot hold an empty value
 CONDITIONS = {"htn": "high blood pressure", "diabetes": "diabetes", "prediabetes": "prediabetes",
               "lipids": "high cholesterol", "urate": "high uric acid", "gout": "gout", "obesity": "overweight",
               "ckd": "kidney disease", "pregnancy": "pregnant"}
@@ -266,7 +267,7 @@ def _settings_form(profile: Profile) -> cl.ChatSettings:
         TextInput(id="display_name", label="Your name", initial=profile.display_name),
         NumberInput(id="birth_year", label="Year of birth", initial=profile.birth_year,
                     placeholder="e.g. 1968"),
-        Select(id="sex", label="Sex", values=["", "female", "male"], initial_value=profile.sex or ""),
+        Select(id="sex", label="Sex", values=[NOT_GIVEN, "female", "male"], initial_value=profile.sex or NOT_GIVEN),
         NumberInput(id="height_cm", label="Height (cm)", initial=profile.height_cm, placeholder="e.g. 170"),
         NumberInput(id="weight_kg", label="Weight today (kg), recorded as a reading", initial=weight),
         TextInput(id="conditions", label="Conditions (comma-separated: " + ", ".join(CONDITIONS) + ")",
@@ -315,7 +316,7 @@ def _profile_from_form(profile: Profile, values: dict) -> tuple[Profile, Reading
     data = profile.model_dump() | {
         "display_name": str(values.get("display_name") or profile.display_name).strip(),
         "birth_year": int(birth_year) if birth_year is not None else None,
-        "sex": values.get("sex") or None, "height_cm": number("height_cm"), "conditions": conditions,
+        "sex": None if values.get("sex") in (None, "", NOT_GIVEN) else values["sex"], "height_cm": number("height_cm"), "conditions": conditions,
         "medications": medicines, "region": values.get("region") or profile.region}
     updated = Profile.model_validate(data)
     weight = number("weight_kg")
