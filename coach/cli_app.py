@@ -15,7 +15,8 @@ APP_MODULE = PROJECT_ROOT / "coach" / "ui" / "app.py"
 
 
 @app.command()
-def demo() -> None:
+def demo(if_missing: bool = typer.Option(False, "--if-missing", help="Leave an existing demo patient as it is")
+         ) -> None:
     """Create (or reset to a fresh two weeks) the demo patient: login `demo`, a profile and readings."""
     from coach.accounts import AccountStore
     from coach.demo import DEMO_PASSWORD, DEMO_USERNAME, seed_demo
@@ -23,6 +24,10 @@ def demo() -> None:
 
     settings = _settings()
     try:
+        if if_missing and AccountStore(settings.database).exists(DEMO_USERNAME):
+            out.print(f"Demo patient ready: log in as [bold]{DEMO_USERNAME}[/] with password "
+                      f"[bold]{DEMO_PASSWORD}[/]", highlight=False)
+            return
         action = seed_demo(ProfileStore(settings.database), AccountStore(settings.database))
     except StoreUnavailable as exc:
         _fail(str(exc))

@@ -98,11 +98,10 @@ async def _start(profile: Profile | None, resumed: bool) -> None:
     if profile is None:  # first visit: a profile to fill in, so the coach can use the right guidelines
         profile = await asyncio.to_thread(services.profiles.create_profile,
                                           Profile(id=_profile_id(), display_name=_profile_id()))
-        cl.user_session.set("onboarding", True)
     await _settings_form(profile).send()
     if resumed:
         return
-    if cl.user_session.get("onboarding"):
+    if _needs_onboarding(profile):
         await cl.Message(content=(
             "Welcome! I'm your health coach for blood pressure, blood sugar, cholesterol, uric acid and weight. "
             "First, please fill in your profile: open **Settings** (the ⚙ button by the message box) and "
@@ -131,6 +130,11 @@ async def _on_chat_resume(thread: dict) -> None:
             history.append(Turn(role="coach", text=step["output"].split("\n\n**")[0]))
     cl.user_session.set("history", history[-HISTORY_KEEP:])
     await _start(await asyncio.to_thread(_profile), resumed=True)
+
+
+def _needs_onboarding(profile: Profile) -> bool:
+    """Nothing about the person yet: no age, height or condition given."""
+    return profile.birth_year is None and profile.height_cm is None and not profile.conditions
 
 
 def _my_data_action() -> cl.Action:
@@ -295,15 +299,14 @@ async def _on_settings(values: dict) -> None:
     if weight is not None:
         await asyncio.to_thread(services.profiles.add_reading, updated.id, weight)
         saved += f" I've recorded your weight, {weight.value:g} kg."
-    cl.user_session.set("onboarding", False)
     await cl.Message(content=saved + " Ask me anything, or say \"my data\" to see what I know.",
                      actions=[_my_data_action()]).send()
 
 
 def _profile_from_form(profile: Profile, values: dict) -> tuple[Profile, Reading | None]:
-    def number(key):
+    def number(key):  # Chainlit shows an empty number field as 0; none of these can be 0
         value = values.get(key)
-        return None if value in (None, "") else float(value)
+        return None if value in (None, "", 0, "0") else float(value)
 
     conditions = [c.strip().lower() for c in str(values.get("conditions") or "").split(",") if c.strip()]
     unknown = [c for c in conditions if c not in CONDITIONS]
@@ -316,8 +319,9 @@ def _profile_from_form(profile: Profile, values: dict) -> tuple[Profile, Reading
     data = profile.model_dump() | {
         "display_name": str(values.get("display_name") or profile.display_name).strip(),
         "birth_year": int(birth_year) if birth_year is not None else None,
-        "sex": None if values.get("sex") in (None, "", NOT_GIVEN) else values["sex"], "height_cm": number("height_cm"), "conditions": conditions,
-        "medications": medicines, "region": values.get("region") or profile.region}
+        "sex": None if values.get("sex") in (None, "", NOT_GIVEN) else values["sex"],
+        "height_cm": number("height_cm"), "conditions": conditions, "medications": medicines,
+        "region": values.get("region") or profile.region}
     updated = Profile.model_validate(data)
     weight = number("weight_kg")
     reading = None if weight is None else Reading(indicator=Indicator.weight, value=weight, unit="kg",

@@ -63,6 +63,15 @@ def send(page, text: str):
     return page.locator("[data-step-type='assistant_message']").last
 
 
+def attach(page, path):
+    """Attach a file to the next message and wait until its upload is done (sending earlier drops it)."""
+    from playwright.sync_api import expect
+    page.locator("#upload-button-input").set_input_files(str(path))
+    page.get_by_text(path.name).first.wait_for()
+    page.locator("#chat-input").fill(" ")
+    expect(page.locator("#chat-submit")).to_be_enabled()
+
+
 def answer_with_sources(page):
     return page.locator("[data-step-type='assistant_message']", has_text="Sources").last
 
@@ -135,3 +144,57 @@ def test_an_emergency_gets_the_banner_and_no_generated_text(browser, server):
     page.close()
     escalations = ProfileStore(sqlite_url(server.data_dir / "coach.db")).escalations()
     assert any(e.level == "emergency" and e.profile_id == "demo" for e in escalations)
+
+
+def test_a_new_patient_fills_in_the_profile_and_uploads_readings(browser, server, tmp_path):
+    subprocess.run(COACH + ["users", "add", "mei", "--role", "patient", "--password-stdin"],
+                   input="mei-password-1\n", text=True, env=app_env(server.data_dir), check=True,
+                   capture_output=True)
+    page = login(browser, server, "mei", "mei-password-1")
+    page.get_by_text("please fill in your profile").wait_for()
+
+    page.locator("#chat-settings-open-modal").click()
+    page.fill("#display_name", "Mei")
+    page.fill("#birth_year", "1800")  # a mistake first: named back, nothing saved
+    page.locator("#confirm").click()
+    page.get_by_text("I couldn't save your profile: birth_year").wait_for()
+    profiles = ProfileStore(sqlite_url(server.data_dir / "coach.db"))
+    assert profiles.get_profile("mei").display_name == "mei"
+
+    page.locator("#chat-settings-open-modal").click()
+    page.fill("#display_name", "Mei")
+    page.fill("#birth_year", "1972")
+    page.locator("#sex").click()
+    page.get_by_role("option", name="female").click()
+    page.fill("#height_cm", "160")
+    page.fill("#weight_kg", "72")
+    page.fill("#conditions", "diabetes, obesity")
+    page.fill("#medications", "metformin")
+    page.locator("#region").click()
+    page.get_by_role("option", name="China (Chinese national guidelines)").click()
+    page.locator("#confirm").click()
+    page.get_by_text("I've recorded your weight, 72 kg").wait_for()
+    mei = profiles.get_profile("mei")
+    assert (mei.display_name, mei.birth_year, mei.sex, mei.height_cm, mei.region) == ("Mei", 1972, "female", 160, "cn")
+    assert mei.conditions == ["diabetes", "obesity"] and [m.name for m in mei.medications] == ["metformin"]
+
+    good = tmp_path / "readings.csv"
+    good.write_text("indicator,value,unit,measured_at\nfasting_glucose,7.4,mmol/L,2026-11-20T07:30\n"
+                    "bp,150/95,mmHg,2026-11-21T08:00\n", encoding="utf-8")
+    attach(page, good)
+    page.locator("#chat-input").fill("I uploaded my readings")
+    page.locator("#chat-submit").click()
+    page.get_by_text("Imported 3 readings from readings.csv").wait_for()
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("indicator,value,unit,measured_at\nfasting_glucose,7.4,mmol/L,2026-11-20T07:30\n"
+                   "weight,seventy,kg,2026-11-21T08:00\n", encoding="utf-8")
+    attach(page, bad)
+    page.locator("#chat-input").fill("and these")
+    page.locator("#chat-submit").click()
+    page.get_by_text("I couldn't import bad.csv").wait_for()
+    page.get_by_text(re.compile(r"row 3, column 'value'")).wait_for()
+    page.screenshot(path=str(ARTIFACTS / "5-onboarding-and-upload.png"), full_page=True)
+    indicators = sorted(r.indicator.value for r in profiles.readings("mei"))
+    assert indicators == ["diastolic_bp", "fasting_glucose", "systolic_bp", "weight"], "nothing from the bad file"
+    page.close()
