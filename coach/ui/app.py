@@ -14,9 +14,11 @@ import re
 
 import chainlit as cl
 from chainlit.input_widget import NumberInput, Select, TextInput
+from chainlit.oauth_providers import get_configured_oauth_providers
 from chainlit.server import app as server
 from pydantic import ValidationError
 
+from coach.accounts import AccountNotFound
 from coach.assembly import build_app
 from coach.models import CoachReply, Indicator, Medication, Profile, Reading, Turn
 from coach.profile.csv_readings import ReadingsCsvError, parse_readings_csv
@@ -70,6 +72,25 @@ async def _login(username: str, password: str) -> cl.User | None:
         return None
     return cl.User(identifier=account.username, display_name=account.username,
                    metadata={"role": account.role, "profile_id": account.profile_id})
+
+
+async def _oauth_login(provider_id: str, token: str, raw_user_data: dict, default_user: cl.User,
+                       id_token: str | None = None) -> cl.User | None:
+    """An OAuth identity logs in only as an existing, enabled account of the same name: configuring a
+    provider must not let every one of its users in."""
+    try:
+        account = await asyncio.to_thread(services.accounts.get, default_user.identifier.strip().lower())
+    except (AccountNotFound, ValueError):
+        log.warning("OAuth login refused for %r from %s: no such account", default_user.identifier, provider_id)
+        return None
+    if account.disabled:
+        return None
+    return cl.User(identifier=account.username, display_name=account.username,
+                   metadata={"role": account.role, "profile_id": account.profile_id, "provider": provider_id})
+
+
+if get_configured_oauth_providers():  # Chainlit refuses an OAuth callback when no provider is configured
+    cl.oauth_callback(_oauth_login)
 
 
 def _profile_id() -> str | None:
