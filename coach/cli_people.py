@@ -114,7 +114,10 @@ def profile_create(profile_id: str = typer.Argument(..., help="Short id, e.g. 'm
                    height: Optional[float] = typer.Option(None, "--height", help="Height in cm"),
                    condition: list[str] = typer.Option([], "--condition", help="htn, diabetes, prediabetes, "
                                                        "lipids, urate, gout, obesity, ckd, cvd, pregnancy"),
-                   medication: list[str] = typer.Option([], "--medication", help="name or name:class")) -> None:
+                   medication: list[str] = typer.Option([], "--medication", help="name or name:class"),
+                   cv_risk: Optional[str] = typer.Option(None, "--cv-risk", help="Cardiovascular risk category set "
+                                                         "by the clinician (low, moderate, high, very_high, "
+                                                         "ultra_high): picks the LDL-C goal")) -> None:
     """Create a profile."""
     from pydantic import ValidationError
 
@@ -122,7 +125,7 @@ def profile_create(profile_id: str = typer.Argument(..., help="Short id, e.g. 'm
     from coach.profile.store import ProfileExists
     try:
         person = Profile(id=profile_id, display_name=name, region=region, sex=sex, birth_year=birth_year,
-                         height_cm=height, conditions=condition,
+                         height_cm=height, conditions=condition, cv_risk=cv_risk,
                          medications=[Medication(name=m.split(":")[0], drug_class=(m.split(":", 1) + [None])[1])
                                       for m in medication])
     except ValidationError as exc:

@@ -57,7 +57,8 @@ REGIONS = {"global": "Global (WHO, ESC/ESH)", "us": "United States (ACC/AHA, ADA
 NOT_GIVEN = "not given"  # Chainlit's Select cannot hold an empty value
 CONDITIONS = {"htn": "high blood pressure", "diabetes": "diabetes", "prediabetes": "prediabetes",
               "lipids": "high cholesterol", "urate": "high uric acid", "gout": "gout", "obesity": "overweight",
-              "ckd": "kidney disease", "pregnancy": "pregnant"}
+              "ckd": "kidney disease", "cvd": "heart or artery disease", "pregnancy": "pregnant"}
+CV_RISKS = [NOT_GIVEN, "low", "moderate", "high", "very_high", "ultra_high"]
 
 
 @cl.data_layer
@@ -301,6 +302,8 @@ def _settings_form(profile: Profile) -> cl.ChatSettings:
                   initial=", ".join(m.name for m in profile.medications)),
         Select(id="region", label="Guidelines for where you live", items={v: k for k, v in REGIONS.items()},
                initial_value=profile.region),
+        Select(id="cv_risk", label="Cardiovascular risk category, if your clinician gave you one (sets your "
+               "LDL cholesterol goal)", values=CV_RISKS, initial_value=profile.cv_risk or NOT_GIVEN),
     ])
 
 
@@ -342,7 +345,8 @@ def _profile_from_form(profile: Profile, values: dict) -> tuple[Profile, Reading
         "birth_year": int(birth_year) if birth_year is not None else None,
         "sex": None if values.get("sex") in (None, "", NOT_GIVEN) else values["sex"],
         "height_cm": number("height_cm"), "conditions": conditions, "medications": medicines,
-        "region": values.get("region") or profile.region}
+        "region": values.get("region") or profile.region,
+        "cv_risk": None if values.get("cv_risk") in (None, "", NOT_GIVEN) else values["cv_risk"]}
     updated = Profile.model_validate(data)
     weight = number("weight_kg")
     reading = None if weight is None else Reading(indicator=Indicator.weight, value=weight, unit="kg",

@@ -85,3 +85,12 @@ def test_chat_keeps_the_conversation(env, guideline_index, monkeypatch):
     assert "sodium" in result.output.lower()
     readings = ProfileStore(load_settings().database).readings("sam")
     assert [r.value for r in readings] == [150, 95]
+
+
+def test_a_clinicians_risk_category_is_checked_and_stored(env):
+    bad = runner.invoke(app, ["profile", "create", "lena", "--name", "Lena", "--region", "eu", "--cv-risk", "huge"])
+    assert bad.exit_code == 2 and "cv_risk: Input should be 'low', 'moderate', 'high'" in bad.output
+    made = runner.invoke(app, ["profile", "create", "lena", "--name", "Lena", "--region", "eu", "--cv-risk", "high"])
+    assert made.exit_code == 0
+    shown = runner.invoke(app, ["profile", "show", "lena"])
+    assert '"cv_risk": "high"' in shown.output
