@@ -38,7 +38,7 @@ def test_the_table_shows_only_the_findings_the_answer_cites():
 def test_banner_only_for_an_escalation_and_in_plain_words():
     assert render.banner(demo_reply([])) is None
     reply = demo_reply([]).model_copy(update={"escalation": Escalation(
-        level="emergency", reason="possible stroke", passage_id="emergency-red-flags#stroke", evidence="face")})
+        level="emergency", reason="possible stroke", passage_id="emergency-red-flags#stroke-be-fast", evidence="face")})
     assert render.banner(reply).startswith("**EMERGENCY: call your local emergency number now.** Possible stroke.")
 
 

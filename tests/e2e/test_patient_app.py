@@ -67,7 +67,7 @@ def attach(page, path):
     """Attach a file to the next message and wait until its upload is done (sending earlier drops it)."""
     from playwright.sync_api import expect
     page.locator("#upload-button-input").set_input_files(str(path))
-    page.get_by_text(path.name).first.wait_for()
+    page.get_by_text(path.name, exact=True).filter(visible=True).first.wait_for()
     page.locator("#chat-input").fill(" ")
     expect(page.locator("#chat-submit")).to_be_enabled()
 
@@ -185,6 +185,7 @@ def test_a_new_patient_fills_in_the_profile_and_uploads_readings(browser, server
     page.locator("#chat-input").fill("I uploaded my readings")
     page.locator("#chat-submit").click()
     page.get_by_text("Imported 3 readings from readings.csv").wait_for()
+    page.wait_for_selector("#stop-button", state="detached")  # the coach has answered the message too
 
     bad = tmp_path / "bad.csv"
     bad.write_text("indicator,value,unit,measured_at\nfasting_glucose,7.4,mmol/L,2026-11-20T07:30\n"
