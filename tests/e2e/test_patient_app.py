@@ -7,7 +7,9 @@ SQLite stores in a temporary data folder and the demo patient. Screenshots go to
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
+import time
 
 import pytest
 
@@ -95,6 +97,13 @@ def test_a_patient_sees_the_cited_evidence_and_it_survives_resume_and_restart(br
     page.screenshot(path=str(ARTIFACTS / "1-answer.png"), full_page=True)
     thread_url = page.url
 
+    # Thumbs down with a comment: stored with the message in the chat database.
+    answer.locator(".negative-feedback-off").click()
+    page.locator("[role=dialog] textarea").fill("too long")
+    page.locator("#submit-feedback").click()
+    answer.locator(".negative-feedback-on").wait_for()
+    assert _eventually(lambda: _feedback(server)) == [(0, "too long", 1)]
+
     # Reload and resume: the thread from the sidebar, with its citations, table and chart.
     page.reload()
     page.wait_for_selector("#chat-input")
@@ -108,6 +117,21 @@ def test_a_patient_sees_the_cited_evidence_and_it_survives_resume_and_restart(br
     _resume(page, thread_url)
     page.screenshot(path=str(ARTIFACTS / "3-after-restart.png"), full_page=True)
     page.close()
+
+
+def _feedback(server) -> list[tuple]:
+    with sqlite3.connect(server.data_dir / "chainlit.db") as db:
+        # Chainlit 2 scores the run that produced the answer: the answer is a child of that step.
+        return db.execute('SELECT f.value, f.comment, a.output LIKE \'%Stage 2 hypertension%\' FROM feedbacks f '
+                          'JOIN steps a ON a."parentId" = f."forId" AND a.type = \'assistant_message\'').fetchall()
+
+
+def _eventually(read, seconds: float = 10):
+    """The server writes in the background: read until there is something, or give up."""
+    deadline = time.monotonic() + seconds
+    while not (result := read()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return result
 
 
 def _open_first_citation(page, answer):
