@@ -126,6 +126,11 @@ def _feedback(server) -> list[tuple]:
                           'JOIN steps a ON a."parentId" = f."forId" AND a.type = \'assistant_message\'').fetchall()
 
 
+def _thread_names(server, thread_id) -> list[str]:
+    with sqlite3.connect(server.data_dir / "chainlit.db") as db:
+        return [name for (name,) in db.execute("SELECT name FROM threads WHERE id = ?", (thread_id,))]
+
+
 def _eventually(read, seconds: float = 10):
     """The server writes in the background: read until there is something, or give up."""
     deadline = time.monotonic() + seconds
@@ -165,6 +170,23 @@ def test_an_emergency_gets_the_banner_and_no_generated_text(browser, server):
     assert "Triage" in names and "Retrieval" not in names and "Verification" not in names, (
         "an emergency is answered by the fixed reply alone: nothing is retrieved or generated")
     page.screenshot(path=str(ARTIFACTS / "4-emergency.png"), full_page=True)
+
+    # The thread can be renamed and deleted from the sidebar; both reach the database.
+    thread_id = re.search(r"/thread/([0-9a-f-]+)", page.url).group(1)
+    item = page.locator(f"#thread-{thread_id}")
+    item.hover()
+    item.locator("#thread-options").click()
+    page.locator("#rename-thread").click()
+    page.locator("[role=dialog] input#name").fill("Chest pain, Sunday")
+    page.locator("[role=dialog]").get_by_role("button", name="Confirm").click()
+    item.get_by_text("Chest pain, Sunday").wait_for()
+    assert _eventually(lambda: _thread_names(server, thread_id)) == ["Chest pain, Sunday"]
+    item.hover()
+    item.locator("#thread-options").click()
+    page.locator("#delete-thread").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Confirm").click()
+    item.wait_for(state="detached")
+    assert _eventually(lambda: not _thread_names(server, thread_id))
     page.close()
     escalations = ProfileStore(sqlite_url(server.data_dir / "coach.db")).escalations()
     assert any(e.level == "emergency" and e.profile_id == "demo" for e in escalations)
