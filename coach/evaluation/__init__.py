@@ -1,0 +1,1 @@
+"""Scripted dialogue evaluation: scenario files, the runner, assertions, metrics and reports."""
