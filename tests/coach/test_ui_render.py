@@ -8,7 +8,7 @@ from coach.assessment import assess
 from coach.models import Citation, CoachReply, Escalation, Profile, Verification
 from coach.demo import DEMO_PROFILE, demo_readings
 from coach.ui import render
-from coach.ui.charts import thresholds, trend_figure
+from coach.ui.charts import threshold_label, threshold_line, thresholds, trend_figure
 from coach.indicators import load_rules
 
 NOW = dt.datetime(2026, 11, 22, 9, 0)
@@ -61,6 +61,21 @@ def test_the_trend_chart_draws_the_readings_and_the_rules_thresholds():
     assert lines == sorted(b for bounds in thresholds(load_rules().rule_for("blood_pressure", "us")).values()
                            for b, _ in bounds)
     assert {120, 130, 140, 180, 80, 90} <= set(lines)
+
+
+def test_threshold_lines_are_drawn_as_plotly_add_hline_draws_them():
+    import plotly.graph_objects as go
+    drawn = go.Figure()
+    drawn.add_hline(y=130, line_dash="dot", line_color="#c0392b", opacity=0.5, annotation_text="Stage 1 (130)",
+                    annotation_position="top left", annotation_font_size=10)
+    ours = go.Figure(layout={"shapes": [threshold_line(130, "#c0392b")],
+                             "annotations": [threshold_label(130, "Stage 1 (130)")]})
+    assert ours.to_plotly_json()["layout"] == drawn.to_plotly_json()["layout"]
+    readings = demo_readings(NOW)
+    bp = next(f for f in assess(DEMO_PROFILE, readings, NOW) if f.indicator == "blood_pressure")
+    figure = trend_figure(bp, readings)
+    assert [a.y for a in figure.layout.annotations] == [s.y0 for s in figure.layout.shapes]
+    assert any(a.text.startswith("Stage 2") for a in figure.layout.annotations)
 
 
 def test_no_chart_without_readings_and_bmi_needs_a_height():
