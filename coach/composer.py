@@ -65,7 +65,7 @@ def compose_emergency(triage: TriageResult, lookup: Lookup) -> tuple[str, list[C
 
 def compose_answer(question: str, findings: list[IndicatorFinding], passages: list[GuidelinePassage],
                    triage: TriageResult, scope: ScopeCheck, recorded: list[Reading], problems: list[str],
-                   lookup: Lookup) -> tuple[str, list[Citation]]:
+                   lookup: Lookup, follow_up: Escalation | None = None) -> tuple[str, list[Citation]]:
     citations = Citations(lookup)
     parts: list[str] = []
     if recorded:
@@ -85,6 +85,8 @@ def compose_answer(question: str, findings: list[IndicatorFinding], passages: li
                      "clinician confirms a diagnosis, usually with repeat tests.")
     for finding in _relevant(findings, question):
         parts.append(_finding_words(finding) + f" {citations.cite(finding.passage_id)}.")
+    if follow_up is not None:
+        parts.append(follow_up_sentence(follow_up, citations))
     used = {c.passage_id for c in citations.items}
     quoted = 0
     for passage in (p for p in passages if p.id not in used):
@@ -97,6 +99,11 @@ def compose_answer(question: str, findings: list[IndicatorFinding], passages: li
     parts.append("This is general guidance from the guidelines, not a diagnosis; your clinician can tell "
                  "you what it means for you.")
     return " ".join(parts), citations.items
+
+
+def follow_up_sentence(follow_up: Escalation, citations: Citations) -> str:
+    return (f"Please see your clinician {follow_up.within or 'soon'} about this: {follow_up.reason} "
+            f"{citations.cite(follow_up.passage_id)}.")
 
 
 def _excerpt(text: str, question: str, sentences: int = 2) -> str:

@@ -163,6 +163,15 @@ class IndicatorFinding(BaseModel):
 
 
 
+def finding_components(indicator: str) -> set[Indicator]:
+    """The readings a finding is computed from: both BP numbers, weight for BMI, else the indicator itself."""
+    if indicator in ("blood_pressure", "home_blood_pressure"):
+        return {Indicator.systolic_bp, Indicator.diastolic_bp}
+    if indicator == "bmi":
+        return {Indicator.weight}
+    return {Indicator(indicator)}
+
+
 def pair_blood_pressure(readings: list[Reading]) -> list[tuple[Reading, Reading]]:
     """Systolic and diastolic readings taken at the same moment, as (systolic, diastolic) pairs, oldest first.
 
@@ -202,6 +211,7 @@ class Escalation(BaseModel):
     reason: str
     passage_id: str
     evidence: str
+    within: str | None = Field(default=None, description="When to see a clinician (routine follow-ups)")
 
 
 class Verification(BaseModel):

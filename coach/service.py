@@ -11,9 +11,12 @@ from knowledge.models import SearchFilters
 from knowledge.retrieve import HybridRetriever, QueryError
 
 from coach.assessment import assess
-from coach.composer import Citations, compose_answer, compose_emergency, escalation_for
+from coach.composer import Citations, compose_answer, compose_emergency, escalation_for, follow_up_sentence
 from coach.generation import Generator
-from coach.models import CoachReply, IndicatorFinding, Profile, Reading, Turn, Verification
+from coach.follow_up import follow_up_for
+from coach.models import (
+    CoachReply, Escalation, IndicatorFinding, Profile, Reading, Turn, Verification, finding_components,
+)
 from coach.profile.parse import parse_readings
 from coach.profile.store import EscalationRecord, ProfileStore
 from coach.prompts import render
@@ -86,16 +89,23 @@ class Coach:
 
         findings = self._findings(profile, recorded, now, region)
         scope = check_scope(text)
+        follow_up = None
+        if escalation is None:
+            follow_up = self._follow_up(text, findings, recorded, profile, now)
+            escalation = follow_up
         t = lap("assess", t)
         passages = self._passages(text, findings, region, history or [])
         t = lap("retrieve", t)
 
         composed, citations = compose_answer(text, findings, passages, result, scope, recorded, parsed.problems,
-                                             self._lookup)
+                                             self._lookup, follow_up)
         reply_text, verification, backend = composed, Verification(passed=True), "composer"
-        if self.generator is not None and result.level != "urgent" and scope.scope == "in_scope":
+        # Rule-decided advice is never left to a model: urgent replies and the scope guard are the composer's,
+        # and a routine follow-up is the composer's sentence appended to a generated answer.
+        if self.generator is not None and (escalation is None or follow_up is not None) and scope.scope == "in_scope":
             reply_text, citations, verification, backend = self._generate(text, findings, passages, citations,
-                                                                          composed, history or [], recorded)
+                                                                          composed, history or [], recorded,
+                                                                          follow_up)
         t = lap("generate", t)
         if notes:
             reply_text = " ".join(notes) + " " + reply_text
@@ -115,6 +125,22 @@ class Coach:
         findings = self._findings(profile, parsed, now, region)
         passages = self._passages(text, findings, region, history or [])
         return self._prompt(text, findings, passages, history or [])[0]
+
+    def _follow_up(self, text: str, findings: list[IndicatorFinding], recorded: list[Reading],
+                   profile: Profile | None, now: dt.datetime) -> Escalation | None:
+        """A routine follow-up for a finding the message is about or a reading it gave. One from a new
+        reading is also kept for the health managers (talking about old readings adds no new record)."""
+        new = {r.indicator for r in recorded}
+        about = [f for f in findings if mentions(f.indicator, text) or new & finding_components(f.indicator)]
+        found = follow_up_for(about, profile)
+        if found is None:
+            return None
+        follow_up, finding = found
+        if profile is not None and new & finding_components(finding.indicator):
+            self.store.add_escalation(EscalationRecord(
+                profile_id=profile.id, level="routine", reason=follow_up.reason, passage_id=follow_up.passage_id,
+                evidence=follow_up.evidence, message=text, created_at=now))
+        return follow_up
 
     def findings(self, profile: Profile, now: dt.datetime | None = None) -> list[IndicatorFinding]:
         """The person's current findings from their stored readings (for "my data" views)."""
@@ -154,7 +180,8 @@ class Coach:
                                                for c in citations.items))
         return prompt, citations
 
-    def _generate(self, question, findings, passages, composed_citations, composed_text, history, recorded):
+    def _generate(self, question, findings, passages, composed_citations, composed_text, history, recorded,
+                  follow_up=None):
         """Generate, verify, regenerate once; then fall back to the composer's answer."""
         prompt, citations = self._prompt(question, findings, passages, history)
         problems: list[str] = []
@@ -162,9 +189,10 @@ class Coach:
             text = self.generator.generate(prompt).strip()
             check = verify(text, citations.items, findings, question, recorded)
             if check.passed:
-                used = {int(m) for m in MARKER.findall(text)}
-                return (text, [c for c in citations.items if c.marker in used],
-                        Verification(passed=True, attempts=attempt), self.generator.name)
+                if follow_up is not None:
+                    text += " " + follow_up_sentence(follow_up, citations)
+                text, cited = _renumber(text, citations.items)
+                return text, cited, Verification(passed=True, attempts=attempt), self.generator.name
             problems.extend(f"attempt {attempt}: {p}" for p in check.problems)
         return (composed_text, composed_citations,
                 Verification(passed=False, fell_back=True, attempts=self.max_attempts, problems=problems),
@@ -191,6 +219,16 @@ class Coach:
 
     def _plain(self, text: str, timings: dict) -> CoachReply:
         return CoachReply(text=text, verification=Verification(passed=True), backend="composer", timings_ms=timings)
+
+
+def _renumber(text: str, citations: list) -> tuple[str, list]:
+    """Keep the citations the text uses, numbered 1, 2, 3... in order of first use."""
+    order: dict[int, int] = {}
+    for m in MARKER.findall(text):
+        order.setdefault(int(m), len(order) + 1)
+    by_marker = {c.marker: c for c in citations}
+    text = MARKER.sub(lambda m: f"[{order[int(m.group(1))]}]", text)
+    return text, [by_marker[old].model_copy(update={"marker": new}) for old, new in order.items()]
 
 
 def _finding_line(f: IndicatorFinding) -> str:

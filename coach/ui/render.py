@@ -13,7 +13,7 @@ ESCALATION_BANNERS = {
                  "alerted, but they cannot replace emergency services.",
     "urgent": "**URGENT: contact your clinician or care team today.** {reason}. A health manager has been "
               "alerted and will follow up.",
-    "routine": "**Worth raising at your next appointment:** {reason}.",
+    "routine": "**See your clinician {within}:** {reason}.",
 }
 
 
@@ -63,7 +63,8 @@ def _cell(text: str) -> str:
 def banner(reply: CoachReply) -> str | None:
     if reply.escalation is None:
         return None
-    return ESCALATION_BANNERS[reply.escalation.level].format(reason=reply.escalation.reason.capitalize())
+    e = reply.escalation
+    return ESCALATION_BANNERS[e.level].format(reason=e.reason[:1].upper() + e.reason[1:], within=e.within or "soon")
 
 
 def message_body(reply: CoachReply) -> str:

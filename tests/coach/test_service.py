@@ -45,7 +45,7 @@ def test_composer_answer_records_readings_and_cites_its_evidence(guideline_index
     assert "htn-acc-aha-2017#bp-categories" in cited
     assert markers(reply.text) == {c.marker for c in reply.citations}
     assert all(c.quote for c in reply.citations)
-    assert reply.escalation is None and "chest_pain" in reply.red_flags_checked
+    assert reply.escalation.level == "routine" and "chest_pain" in reply.red_flags_checked  # stage 2: a visit
     assert reply.verification.passed and reply.backend == "composer"
     assert set(reply.timings_ms) >= {"triage", "assess", "retrieve", "generate", "total"}
 
@@ -70,7 +70,11 @@ def test_a_verified_generated_answer_is_used(guideline_index, store):
     reply = coach.reply("my bp this morning was 150/95, is that bad?", store.get_profile("sam"))
     assert len(generator.prompts) == 2 and "Question: my bp this morning was 150/95" in generator.prompts[0]
     assert reply.backend == "scripted" and reply.verification.passed and reply.verification.attempts == 2
-    assert reply.text.endswith("Cut salt [2].") and {c.marker for c in reply.citations} == {1, 2}
+    # The stage 2 reading's follow-up is the rules' sentence, appended with its citation, numbered in order.
+    assert reply.text.endswith("Cut salt [2]. Please see your clinician within 1 month about this: blood pressure in "
+                               "the stage 2 range; ACC/AHA 2017 advises an evaluation within a month [3].")
+    assert [c.marker for c in reply.citations] == [1, 2, 3]
+    assert reply.citations[2].passage_id == "htn-acc-aha-2017#follow-up-intervals"
 
 
 @pytest.mark.parametrize("bad, problem", [
