@@ -67,6 +67,12 @@ system-deps:
 bench: setup
 	$(BIN)/python bench/retrieval.py
 
+# The chat app under load: 1, 10 and 30 concurrent sessions of 5 turns each over Chainlit's websocket, against a
+# server of its own on a free loopback port (bench/load.py; results in bench/results/).
+.PHONY: bench-load
+bench-load: setup
+	$(BIN)/python bench/load.py
+
 # Recompile the lock after editing requirements.in (needs `uv`: pip install uv).
 lock:
 	uv pip compile requirements.in --python-version 3.11 --python-platform x86_64-manylinux_2_28 \

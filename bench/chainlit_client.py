@@ -126,10 +126,10 @@ class ChainlitSession:
                 return response.status, json.loads(data)
             return response.status, data
 
-    async def list_threads(self, first: int = 20) -> list[dict]:
-        """The sidebar's thread list, as the browser asks for it."""
-        status, body = await self.request("POST", "/project/threads",
-                                          {"pagination": {"first": first, "cursor": None}, "filter": {}})
+    async def list_threads(self, first: int = 20, search: str | None = None) -> list[dict]:
+        """The sidebar's thread list, as the browser asks for it (`search`: its search box)."""
+        status, body = await self.request("POST", "/project/threads", {"pagination": {"first": first, "cursor": None},
+                                                                       "filter": {"search": search} if search else {}})
         if status != 200:
             raise ChainlitError(f"/project/threads answered HTTP {status}")
         return body["data"]

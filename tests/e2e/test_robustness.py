@@ -227,6 +227,8 @@ def test_two_patients_at_once_never_see_each_other(server):
             a_threads = {t["id"] for t in await a.list_threads(first=100)}
             assert a.thread_id in a_threads and not (a_threads & b_threads)
             assert b.thread_id in b_threads
+            assert await b.list_threads(search="171/101") == [], "B's search box finds nothing of A's"
+            assert a.thread_id in {t["id"] for t in await a.list_threads(search="171/101")}
 
             for path in (a_file, f"/project/thread/{a.thread_id}", f"/project/share/{a.thread_id}",
                          f"/project/thread/{a.thread_id}/element/{a_turn.elements[0]['id']}"):
