@@ -26,6 +26,15 @@ CLAUSE_START = re.compile(r"[.;!?,，。；！？]|\bbut\b|\band\b|但是", re.I
 FIRST_PERSON = re.compile(r"\b(?:i|i'?m|i'?ve|my|me|we|our|he|she|his|her|husband|wife|dad|mum|mom|son|"
                           r"daughter)\b|我|他|她", re.I)
 
+# A symptom placed in the past ("two years ago I had chest pain", "when she was 70") is history, not a
+# red flag now; minutes and hours ago, or "now"/"today" in the same sentence, keep it current.
+PAST = re.compile(r"\b(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|several|many|a few|some) "
+                  r"(?:years?|months?|decades?) (?:ago|back|before)\b|\blast (?:year|month|summer|winter|spring|"
+                  r"autumn|fall)\b|\bin (?:19|20)\d\d\b|\bwhen (?:i|he|she|they) (?:was|were)\b|\bhistory of\b|"
+                  r"(?:年前|个月前|去年)", re.I)
+PRESENT = re.compile(r"\b(?:now|right now|today|tonight|this (?:morning|afternoon|evening)|currently|just|again|"
+                     r"minutes? ago|hours? ago|started|is having|am having|keeps?)\b|现在|刚才|今天", re.I)
+
 # Reading thresholds, each with the passage that defines it.
 SEVERE_BP = (180, 120, "emergency-red-flags#severe-bp-without-symptoms")
 SEVERE_BP_SYMPTOMS = "emergency-red-flags#hypertensive-emergency"
@@ -99,7 +108,8 @@ def _text_match(flag: RedFlag, text: str, language: str) -> str | None:
     for pattern in flag.patterns.get(language, []) + [p for lang, ps in flag.patterns.items()
                                                       if lang != language for p in ps]:
         for match in re.finditer(pattern, text, re.I):
-            if not _negated(text, match.start()) and not _only_asking(text, match.start()):
+            if not (_negated(text, match.start()) or _only_asking(text, match.start())
+                    or _in_the_past(text, match.start())):
                 return match.group(0).strip()
     return None
 
@@ -107,6 +117,14 @@ def _text_match(flag: RedFlag, text: str, language: str) -> str | None:
 def _negated(text: str, position: int) -> bool:
     clause_start = max((m.end() for m in CLAUSE_START.finditer(text, 0, position)), default=0)
     return bool(NEGATION.search(text[clause_start:position]))
+
+
+def _in_the_past(text: str, position: int) -> bool:
+    """The symptom's own clause places it in the past ("my dad is slurring his words, he had a stroke in
+    2019": the slurring is now), and nothing in its sentence brings it back ("... and it is back today")."""
+    start = max((m.end() for m in CLAUSE_START.finditer(text, 0, position)), default=0)
+    end = next((m.start() for m in CLAUSE_START.finditer(text, position)), len(text))
+    return bool(PAST.search(text[start:end])) and not PRESENT.search(sentence_at(text, position))
 
 
 def _only_asking(text: str, position: int) -> bool:

@@ -33,6 +33,13 @@ NOW = dt.datetime(2026, 11, 22, 9, 0)
     ("老公打了胰岛素，现在叫不醒", "hypo_confusion", "emergency"),
     ("膝盖红肿，还发烧", "hot_joint_fever", "urgent"),
     ("my knee is red and swollen, 发烧了", "hot_joint_fever", "urgent"),
+    ("我现在胸口很痛", "chest_pain", "emergency"),
+    # A past event in the same message does not hide a symptom now.
+    ("my dad is slurring his words, he had a stroke in 2019", "stroke", "emergency"),
+    ("I had chest pain two years ago and it is back again now", "chest_pain", "emergency"),
+    ("I had chest pain last year and again today", "chest_pain", "emergency"),
+    ("Last year I had chest pain. Now my chest feels tight", "chest_pain", "emergency"),
+    ("I had crushing chest pain an hour ago", "chest_pain", "emergency"),
 ])
 def test_red_flags_in_text(text, flag, level):
     result = triage(text)
@@ -55,6 +62,11 @@ def test_red_flags_in_text(text, flag, level):
     "我没有胸痛，只是想问问饮食",
     "我膝盖红肿，是痛风吗",
     "中风有哪些症状？",
+    # History, not a symptom now.
+    "My mother had a stroke with slurred speech when she was 70. Does that mean my blood pressure matters more?",
+    "Two years ago I had chest pain and got a stent. What should my LDL be now?",
+    "my dad had a stroke in 2019",
+    "两年前我胸痛过",
 ])
 def test_look_alikes_do_not_escalate(text):
     result = triage(text)
