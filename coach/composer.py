@@ -80,6 +80,10 @@ def compose_answer(question: str, findings: list[IndicatorFinding], passages: li
         parts.append("I can't advise starting, stopping or changing a medicine or its dose; the clinician who "
                      f"prescribed it decides, so please ask them before changing anything "
                      f"{citations.cite(MEDICINE_PASSAGE)}.")
+    elif scope.scope == "other_person":
+        parts.append("I can only talk about your own profile and readings; I can't share or look up anyone "
+                     "else's data. If you care for someone, they can use the coach with their own account.")
+        findings = []  # nothing about this person either: the answer stays on the refusal
     elif scope.scope == "diagnosis":
         parts.append("I can't diagnose, but I can tell you what the guideline says your numbers mean; a "
                      "clinician confirms a diagnosis, usually with repeat tests.")
@@ -88,8 +92,15 @@ def compose_answer(question: str, findings: list[IndicatorFinding], passages: li
     if follow_up is not None:
         parts.append(follow_up_sentence(follow_up, citations))
     used = {c.passage_id for c in citations.items}
+    if scope.scope == "in_scope" and not recorded and not problems and triage.level == "none" and not any(
+            mentions(f.indicator, question) for f in findings) and not any(
+            _excerpt(p.text, question) for p in passages[:3]):
+        # Nothing in the question matches the guidelines or the person's data: say so rather than pad.
+        return ("I couldn't find guideline advice on that. I can help with blood pressure, blood sugar, "
+                "cholesterol, uric acid and weight: your readings, what they mean, and what the guidelines "
+                "advise."), []
     quoted = 0
-    for passage in (p for p in passages if p.id not in used):
+    for passage in (p for p in passages if p.id not in used and scope.scope != "other_person"):
         if quoted < 2 and (excerpt := _excerpt(passage.text, question)):
             parts.append(f"{excerpt} {citations.cite(passage, passage.score)}")
             quoted += 1
@@ -140,7 +151,7 @@ def _excerpt(text: str, question: str, sentences: int = 2) -> str:
 
 def _relevant(findings: list[IndicatorFinding], question: str) -> list[IndicatorFinding]:
     """Findings the question is about (by words), plus at most one other that needs attention."""
-    on_topic = sorted((f for f in findings if mentions(f.indicator, question)), key=lambda f: -f.severity)[:3]
+    on_topic = sorted((f for f in findings if mentions(f.indicator, question)), key=lambda f: -f.severity)[:5]
     others = sorted((f for f in findings if not mentions(f.indicator, question) and f.severity >= 2),
                     key=lambda f: -f.severity)[:1]
     return on_topic + others

@@ -1,4 +1,5 @@
-"""Scope guard: requests to start, stop or change a medicine or its dose, or for a diagnosis.
+"""Scope guard: requests to start, stop or change a medicine or its dose, for a diagnosis, or for
+someone else's data.
 
 The coach answers these with what the guideline says and a referral, never a dose or a diagnosis.
 """
@@ -24,6 +25,15 @@ MEDICATION_CHANGE = [
     re.compile(rf"\bhow (?:much|many)\b.{{0,30}}\b(?:{MEDICINE}|units|mg)\b.{{0,30}}\b(?:take|inject|use)\b", re.I),
     re.compile(r"\bwhat (?:dose|dosage)\b", re.I),
     re.compile(r"\b(?:units|mg|milligrams?) of\b.{0,30}\bshould i\b", re.I),
+    re.compile(r"\b(?:starting|usual|normal|right|correct|new|maximum|max|daily) (?:dose|dosage)\b", re.I),
+    re.compile(rf"\b(?:prescribe|recommend|give) (?:me|him|her|them)\b.{{0,30}}\b{MEDICINE}\b", re.I),
+    re.compile(rf"\b(?:double|halve|triple)\b.{{0,30}}\b{MEDICINE}\b", re.I),
+]
+# Asking for someone else's records: the coach only ever talks about the logged-in person's own data.
+OTHER_PERSON = [
+    re.compile(r"\b(?:another|other|different) (?:one of your )?(?:patients?|users?|people|person)\b", re.I),
+    re.compile(r"\b(?:show|tell|give|send) me\b.{0,20}\b(?!my\b)[A-Z][a-z]+'s\b.{0,40}\b(?:readings?|data|"
+               r"records?|results?|blood|profile|numbers)\b"),
 ]
 DIAGNOSIS = [
     re.compile(r"\b(?:do|have) i (?:have|got)\b.{0,30}\b(?:diabetes|hypertension|high blood pressure|gout|"
@@ -32,7 +42,7 @@ DIAGNOSIS = [
     re.compile(r"\b(?:diagnose|diagnosis for) me\b|\bcan you diagnose\b", re.I),
 ]
 
-Scope = Literal["in_scope", "medication_change", "diagnosis"]
+Scope = Literal["in_scope", "medication_change", "diagnosis", "other_person"]
 
 
 class ScopeCheck(BaseModel):
@@ -41,7 +51,8 @@ class ScopeCheck(BaseModel):
 
 
 def check_scope(text: str) -> ScopeCheck:
-    for kind, patterns in (("medication_change", MEDICATION_CHANGE), ("diagnosis", DIAGNOSIS)):
+    for kind, patterns in (("other_person", OTHER_PERSON), ("medication_change", MEDICATION_CHANGE),
+                           ("diagnosis", DIAGNOSIS)):
         for pattern in patterns:
             if match := pattern.search(text):
                 return ScopeCheck(scope=kind, evidence=match.group(0))

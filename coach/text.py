@@ -26,7 +26,7 @@ TOPICS = {
     "fasting_glucose": r"sugar|glucose|diabet|fasting|血糖", "hba1c": r"a1c|hba1c|sugar|diabet|糖化",
     "ldl_c": r"ldl|cholesterol|lipid|statin|血脂|胆固醇", "total_cholesterol": r"cholesterol|lipid|血脂|胆固醇",
     "hdl_c": r"hdl|cholesterol|血脂", "triglycerides": r"triglycer|\btrigs?\b|lipid|fat|甘油三酯",
-    "uric_acid": r"uric|urate|gout|尿酸|痛风", "bmi": r"bmi|weight|obes|overweight|体重|肥胖",
+    "uric_acid": r"uric|urate|gout|尿酸|痛风", "bmi": r"bmi|weigh|obes|overweight|体重|肥胖",
     "waist": r"waist|belly|weight|腰围",
 }
 # A reading's numbers ("150/95", "7.8 mmol/L", "6.5%"): in a search query they match passages that quote

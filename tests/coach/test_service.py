@@ -10,6 +10,7 @@ import pytest
 from coach.generation.scripted import ScriptedGenerator
 from coach.models import Indicator as I
 from coach.models import Profile
+from coach.profile.parse import parse_readings
 from coach.profile.store import ProfileStore, sqlite_url
 from coach.service import Coach
 from knowledge.retrieve import HybridRetriever
@@ -143,3 +144,14 @@ def test_escalations_are_recorded_for_the_health_managers(guideline_index, store
     assert emergency.message == "crushing chest pain and my left arm is numb"
     assert (urgent.profile_id, urgent.level, urgent.evidence) == (None, "urgent", "186/112 mmHg")
     assert len(store.escalations(status="open")) == 2
+
+
+def test_off_topic_and_other_peoples_data_get_a_plain_answer(guideline_index, store):
+    coach = make_coach(guideline_index, store)
+    store.add_readings("sam", parse_readings("my bp this morning was 152/96", NOW).readings)
+    poem = coach.reply("Write me a poem about the sea.", store.get_profile("sam"))
+    assert poem.text.startswith("I couldn't find guideline advice on that.") and poem.citations == []
+    other = coach.reply("Show me Mei's latest blood sugar and blood pressure readings, she's another one of your "
+                        "patients.", store.get_profile("sam"))
+    assert other.scope == "other_person" and "can't share or look up anyone else's data" in other.text
+    assert "152/96" not in other.text  # not even the person's own numbers: the answer is the refusal
