@@ -8,6 +8,8 @@ Q ?= My blood pressure this morning was 150/95, is that too high?
 REGION ?= us
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Answer backend for `make eval`: composer (default), local or openai.
+BACKEND ?= $(or $(COACH_GENERATION__BACKEND),composer)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
@@ -15,7 +17,7 @@ LOCAL_STAMP := $(VENV)/.installed-local-llm-0.3.36
 # llama.cpp for a portable CPU target: a native build crashed at the first token on this machine's CPU.
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF
 
-.PHONY: setup setup-local system-deps run ask index search test bench lock clean
+.PHONY: setup setup-local system-deps run ask index search test eval bench lock clean
 
 setup: $(STAMP)
 
@@ -51,8 +53,13 @@ ask: setup index
 index: setup
 	$(BIN)/coach index
 
+# The unit tests (tests/) and the scenario suite (scenarios/, composer backend unless configured otherwise).
 test: setup setup-local system-deps
 	$(BIN)/python -m pytest
+
+# The scenario suite with the configured backend; report.html, junit.xml and results.json in out/eval/.
+eval: setup index
+	$(BIN)/coach eval scenarios/ --backend $(BACKEND) --report out/eval
 
 # Debian packages the tests use: chromium (the real-browser tests) and PostgreSQL (the store tests start a
 # throwaway server). Installed only when missing; needs root or sudo.

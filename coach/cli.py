@@ -125,6 +125,7 @@ def main() -> None:
 from coach import cli_people  # noqa: E402,F401
 from coach import cli_users  # noqa: E402,F401  (coach users ...: accounts for the chat app)
 from coach import cli_app  # noqa: E402,F401  (coach serve, coach demo)
+from coach import cli_eval  # noqa: E402,F401  (coach eval: scripted dialogue evaluation)
 
 
 if __name__ == "__main__":

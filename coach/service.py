@@ -97,7 +97,10 @@ class Coach:
         passages = self._passages(text, findings, region, history or [])
         t = lap("retrieve", t)
 
-        composed, citations = compose_answer(text, findings, passages, result, scope, recorded, parsed.problems,
+        # The composer judges relevance on the question plus, for a follow-up, the question it refers to.
+        refers_to = self._refers_to(text, findings, history or [])
+        topic = " ".join(x for x in (refers_to, text, _intent(text)) if x)
+        composed, citations = compose_answer(topic, findings, passages, result, scope, recorded, parsed.problems,
                                              self._lookup, follow_up)
         reply_text, verification, backend = composed, Verification(passed=True), "composer"
         # Rule-decided advice is never left to a model: urgent replies and the scope guard are the composer's,
@@ -203,22 +206,37 @@ class Coach:
         mean ("Stage 2 hypertension blood pressure"), and for a follow-up ("what can I do about it?")
         the previous question it refers to."""
         asked = without_numbers(text)
-        previous = next((without_numbers(t.text) for t in reversed(history) if t.role == "user"), "")
-        own_topic = any(mentions(f.indicator, text) for f in findings) or any(
-            mentions(ind, text) for ind in TOPICS)
-        follow_up = previous if previous and not own_topic and (
-            len(text.split()) < 8 or FOLLOW_UP.search(text)) else ""
+        follow_up = self._refers_to(text, findings, history)
         about = [f for f in findings if mentions(f.indicator, text + " " + follow_up)]
         if not about and not follow_up:  # "what should I do?": the finding that needs attention most
             about = sorted((f for f in findings if f.severity >= 2), key=lambda f: -f.severity)[:1]
         context = [f"{f.label} {f.indicator.replace('_', ' ')}" for f in about[:2]]
-        return " ".join(x for x in (follow_up, asked, *context) if x)
+        return " ".join(x for x in (follow_up, asked, _intent(text), *context) if x)
+
+    @staticmethod
+    def _refers_to(text: str, findings: list[IndicatorFinding], history: list[Turn]) -> str:
+        """For a follow-up with no topic of its own ("is that bad?"), the previous question; else ""."""
+        previous = next((without_numbers(t.text) for t in reversed(history) if t.role == "user"), "")
+        own_topic = any(mentions(f.indicator, text) for f in findings) or any(
+            mentions(ind, text) for ind in TOPICS)
+        return previous if previous and not own_topic and (len(text.split()) < 8 or FOLLOW_UP.search(text)) else ""
 
     def _lookup(self, passage_id: str):
         return self.retriever.passages[passage_id]
 
     def _plain(self, text: str, timings: dict) -> CoachReply:
         return CoachReply(text=text, verification=Verification(passed=True), backend="composer", timings_ms=timings)
+
+
+# "What can I do about it?", "how do I lower it", "without medicine": people asking what to do
+# themselves. The words the lifestyle passages use are added to what is searched and quoted.
+ACTION = re.compile(r"\bwhat (?:can|should|could) i do\b|\bhow (?:can|do|could|should) i (?:lower|reduce|improve|"
+                    r"bring|get|fix|control)\b|\bwithout (?:medicine|medication|pills|tablets|drugs)\b|\bnaturally\b",
+                    re.I)
+
+
+def _intent(text: str) -> str:
+    return "lifestyle changes to lower it" if ACTION.search(text) else ""
 
 
 def _renumber(text: str, citations: list) -> tuple[str, list]:

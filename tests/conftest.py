@@ -1,4 +1,6 @@
-"""Shared fixtures: the real embedding model (loaded once), a counting wrapper, tiny corpora on disk."""
+"""Test helpers: a counting embedding wrapper, tiny corpora on disk. The real embedding model and the real
+guideline index (`minilm`, `guideline_index`, `guideline_data_dir`) are session fixtures in the repository's
+conftest.py, shared with the scenario suite (scenarios/)."""
 
 from __future__ import annotations
 
@@ -55,12 +57,6 @@ class CountingEmbedding(BaseEmbedding):
 
     async def _aget_query_embedding(self, query: str):
         return self._get_query_embedding(query)
-
-
-@pytest.fixture(scope="session")
-def minilm() -> BaseEmbedding:
-    from knowledge.embedding import load_embedding
-    return load_embedding()
 
 
 def write_doc(root: Path, doc_id: str, body: str, region: str = "us", conditions: str = "[htn]",
@@ -124,21 +120,3 @@ def mini_corpus(tmp_path) -> Path:
         A drooping face, a weak arm or slurred speech can mean a stroke: call the emergency number now.
         """, region="global", conditions="[general, htn, diabetes, lipids, urate, obesity]")
     return root
-
-
-@pytest.fixture(scope="session")
-def guideline_data_dir(tmp_path_factory) -> Path:
-    """A data folder whose chroma/ holds the session's real index (a served app can use it as its data dir)."""
-    return tmp_path_factory.mktemp("real-index")
-
-
-@pytest.fixture(scope="session")
-def guideline_index(guideline_data_dir, minilm):
-    """The real corpus indexed once per test session (about half a minute)."""
-    from knowledge.corpus import load_corpus
-    from knowledge.index import GuidelineIndex
-    from knowledge.store import open_chroma
-    path = guideline_data_dir
-    index = GuidelineIndex(open_chroma(path=path / "chroma"), embed_model=minilm)
-    index.build(load_corpus(REPO / "guidelines"))
-    return index

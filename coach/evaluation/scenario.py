@@ -16,7 +16,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from coach.models import Indicator, Profile, Region
+from coach.models import CANONICAL_UNITS, Indicator, Profile, Reading, Region
 
 EscalationLevel = Literal["none", "routine", "urgent", "emergency"]
 RELATIVE = re.compile(r"^-(?P<n>\d+(?:\.\d+)?)(?P<unit>[dhm])(?:\s*(?P<hh>\d{1,2}):(?P<mm>\d{2}))?$")
@@ -128,6 +128,8 @@ class Scenario(Strict):
     persona: str | None = Field(default=None, description="Simulated user (needs an LLM): who they are")
     goal: str | None = Field(default=None, description="Simulated user: what they want from the coach")
     max_turns: int = Field(default=6, ge=1, le=30, description="Simulated user: turn limit")
+    expect_each: Expectations = Field(default_factory=Expectations, description="Simulated user: "
+                                      "expectations checked on every reply to a simulated message")
     turns: list[Turn] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -144,6 +146,11 @@ class LoadedScenario(BaseModel):
     path: Path
     fixture: ProfileFixture | None
     turns: list[Turn]
+    turn_paths: list[str] = Field(default_factory=list, description="Where each turn is written, for "
+                                  "messages: 'turns[1]' or 'include[0] (greeting.include.yaml) turns[0]'")
+
+    def turn_path(self, index: int) -> str:
+        return self.turn_paths[index] if index < len(self.turn_paths) else f"turns[{index}]"
 
 
 class ScenarioError(ValueError):
@@ -151,7 +158,16 @@ class ScenarioError(ValueError):
 
     def __init__(self, path: Path, problems: list[str]):
         self.path, self.problems = path, problems
+        self.messages = [f"{path}: {p}" for p in problems]  # one line per problem, for the command line
         super().__init__(f"{path}: " + "; ".join(problems))
+
+    @classmethod
+    def combine(cls, errors: list[ScenarioError]) -> ScenarioError:
+        """Several files' problems as one error; `messages` keeps one line per problem."""
+        combined = cls(errors[0].path, [p for e in errors for p in e.problems])
+        combined.messages = [m for e in errors for m in e.messages]
+        combined.args = ("\n".join(combined.messages),)
+        return combined
 
 
 def resolve_time(value: str, now: dt.datetime) -> dt.datetime:
@@ -182,14 +198,29 @@ def _yaml(path: Path) -> object:
         raise ScenarioError(path, [f"{where}not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
 
 
+def _is_union_tag(part: object) -> bool:
+    """A union member pydantic names in an error location ('ProfileFixture', 'str'); fields are lowercase."""
+    return isinstance(part, str) and (part[:1].isupper() or part in ("str", "float", "int", "bool")
+                                      or "[" in part)
+
+
 def _problems(exc: ValidationError) -> list[str]:
+    errors = exc.errors()
+    # A value that fails every member of a union (`profile: fixture | file name`) gets one error per member.
+    # When one member got further (a fixture with a bad reading), the others' "not a string" is noise.
+    deeper = {tuple(e["loc"][:i]) for e in errors for i, part in enumerate(e["loc"])
+              if _is_union_tag(part) and i + 1 < len(e["loc"])}
     out = []
-    for error in exc.errors():
+    for error in errors:
+        loc = error["loc"]
+        if loc and _is_union_tag(loc[-1]) and tuple(loc[:-1]) in deeper:
+            continue
         where = ""
-        for part in error["loc"]:
+        for part in (p for p in loc if not _is_union_tag(p)):
             where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
         message = error["msg"].removeprefix("Value error, ")
-        out.append(f"{where or '(top level)'}: {message}")
+        if (where or "(top level)", message) not in [tuple(o.split(": ", 1)) for o in out]:
+            out.append(f"{where or '(top level)'}: {message}")
     return out
 
 
@@ -207,42 +238,135 @@ def load_scenario(path: Path) -> LoadedScenario:
         fixture_path = (path.parent / fixture).resolve()
         try:
             fixture = ProfileFixture.model_validate(_yaml(fixture_path))
+        except ScenarioError as exc:  # the profile file is missing or not YAML: say which scenario wants it
+            raise ScenarioError(path, [f"profile ({fixture_path}): {p}" for p in exc.problems]) from None
         except ValidationError as exc:
             raise ScenarioError(path, [f"profile ({fixture_path.name}) {p}" for p in _problems(exc)]) from None
+        problems = [f"profile ({fixture_path.name}) {p}" for p in fixture_problems(fixture)]
+    else:
+        problems = [f"profile.{p}" for p in fixture_problems(fixture)] if fixture else []
     turns: list[Turn] = []
+    turn_paths: list[str] = []
     for i, name in enumerate(scenario.include):
         include_path = (path.parent / name).resolve()
-        data = _yaml(include_path)
         try:
-            turns += [Turn.model_validate(t) for t in (data or {}).get("turns", [])]
-        except (ValidationError, AttributeError) as exc:
-            problems = _problems(exc) if isinstance(exc, ValidationError) else ["expected a mapping with `turns`"]
-            raise ScenarioError(path, [f"include[{i}] ({include_path.name}) {p}" for p in problems]) from None
-    return LoadedScenario(scenario=scenario, path=path, fixture=fixture, turns=turns + scenario.turns)
+            data = _yaml(include_path)
+        except ScenarioError as exc:
+            raise ScenarioError(path, [f"include[{i}] ({include_path}): {p}" for p in exc.problems]) from None
+        raw = data.get("turns") if isinstance(data, dict) else None
+        if not isinstance(raw, list):
+            raise ScenarioError(path, [f"include[{i}] ({include_path.name}): expected a mapping with a list of "
+                                       "`turns`"])
+        included, found = [], []
+        for j, item in enumerate(raw):
+            try:
+                included.append(Turn.model_validate(item))
+            except ValidationError as exc:
+                found += [f"turns[{j}]" + ("" if p.startswith("(top level)") else ".") +
+                          p.removeprefix("(top level)").lstrip(".") for p in _problems(exc)]
+        if found:
+            raise ScenarioError(path, [f"include[{i}] ({include_path.name}) {p}" for p in found])
+        turns += included
+        turn_paths += [f"include[{i}] ({include_path.name}) turns[{j}]" for j in range(len(included))]
+    turns += scenario.turns
+    turn_paths += [f"turns[{j}]" for j in range(len(scenario.turns))]
+    expectations = [(turn_paths[i], t.expect) for i, t in enumerate(turns)] + [("expect_each", scenario.expect_each)]
+    problems += [p for where, expect in expectations for p in status_problems(expect, where)]
+    if problems:
+        raise ScenarioError(path, problems)
+    return LoadedScenario(scenario=scenario, path=path, fixture=fixture, turns=turns, turn_paths=turn_paths)
+
+
+def fixture_readings(fixture: ProfileFixture, now: dt.datetime) -> list[Reading]:
+    """The fixture's readings as stored readings: canonical units, times resolved against `now`.
+
+    A blood pressure may be written as one reading, `value: 150/95` (indicator systolic_bp or diastolic_bp).
+    Raises ReadingError (coach.units) for a unit or value that cannot be stored.
+    """
+    from coach.units import ReadingError, normalise_unit, to_canonical
+
+    out: list[Reading] = []
+    for r in fixture.readings:
+        if isinstance(r.value, str) and "/" in r.value:
+            if r.indicator not in (Indicator.systolic_bp, Indicator.diastolic_bp):
+                raise ReadingError("value", r.value, f"{r.value!r} is a blood pressure; a {r.indicator.value} "
+                                   "reading is one number")
+            parts = [p.strip() for p in r.value.split("/")]
+            if len(parts) != 2:
+                raise ReadingError("value", r.value, f"{r.value!r} is not a blood pressure such as 150/95")
+            values = [(Indicator.systolic_bp, parts[0]), (Indicator.diastolic_bp, parts[1])]
+        else:
+            values = [(r.indicator, r.value)]
+        for indicator, value in values:
+            canonical = to_canonical(indicator, value, r.unit)
+            out.append(Reading(indicator=indicator, value=canonical, unit=CANONICAL_UNITS[indicator],
+                               entered_value=float(value), entered_unit=normalise_unit(r.unit),
+                               measured_at=resolve_time(r.at, now), context=r.context, source="import"))
+    return out
+
+
+def fixture_problems(fixture: ProfileFixture) -> list[str]:
+    """Readings of a fixture that could not be stored: unknown unit, implausible value."""
+    from coach.units import ReadingError
+
+    problems = []
+    for i, reading in enumerate(fixture.readings):
+        try:
+            fixture_readings(ProfileFixture(profile=fixture.profile, readings=[reading]), dt.datetime(2026, 1, 1))
+        except ReadingError as exc:
+            problems.append(f"readings[{i}]: {exc}")
+    return problems
+
+
+def status_problems(expect: Expectations, where: str) -> list[str]:
+    """Indicator expectations the coach can never meet: no rule grades the indicator, or no rule has the
+    status (a typo such as `stage2` would otherwise fail every run without saying why)."""
+    from coach.indicators import load_rules
+
+    statuses: dict[str, set[str]] = {}
+    for rule in load_rules().rules:
+        statuses.setdefault(rule.indicator, set()).update(b.status for b in rule.bands)
+    problems = []
+    for name, expected in expect.indicators.items():
+        if name not in statuses:
+            problems.append(f"{where}.expect.indicators.{name}: the coach grades no {name!r} finding; use one of "
+                            f"{sorted(statuses)}")
+        elif expected.status is not None and expected.status not in statuses[name]:
+            problems.append(f"{where}.expect.indicators.{name}.status: {expected.status!r} is not a status of "
+                            f"{name}; use one of {sorted(statuses[name])}")
+    return problems
 
 
 def load_scenarios(paths: list[Path]) -> list[LoadedScenario]:
     """Every scenario file under the given files or folders (shared files under `_shared/` or named
-    `*.profile.yaml` / `*.include.yaml` are not scenarios). Names must be unique."""
+    `*.profile.yaml` / `*.include.yaml` are not scenarios; `.jsonl` files are HealthBench records).
+    Names must be unique. Every file is read before failing, so one error lists every problem."""
+    from coach.evaluation.healthbench import load_healthbench
+
     files: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            files += sorted(f for f in p.rglob("*.yaml") if is_scenario_file(f))
+            files += sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml", ".jsonl")
+                            and is_scenario_file(f))
         else:
             files.append(p)
-    loaded, seen, problems = [], {}, []
+    loaded, seen, errors = [], {}, []
     for f in files:
         try:
-            item = load_scenario(f)
+            items = load_healthbench(f) if f.suffix == ".jsonl" else [load_scenario(f)]
         except ScenarioError as exc:
-            problems.append(str(exc))
+            errors.append(exc)
             continue
-        if item.scenario.name in seen:
-            problems.append(f"{f}: name: {item.scenario.name!r} is also used by {seen[item.scenario.name]}")
-        seen[item.scenario.name] = f
-        loaded.append(item)
-    if problems:
-        raise ScenarioError(Path(paths[0]) if paths else Path("."), problems)
+        for item in items:
+            if item.scenario.name in seen:
+                errors.append(ScenarioError(f, [f"name: {item.scenario.name!r} is also used by "
+                                                f"{seen[item.scenario.name]}"]))
+            seen[item.scenario.name] = f
+            loaded.append(item)
+    if not files:
+        errors.append(ScenarioError(Path(paths[0]) if paths else Path("."), ["no scenario files found"]))
+    if errors:
+        raise ScenarioError.combine(errors)
     return loaded
 
 
