@@ -59,7 +59,7 @@ def eval_run(
                                               "(default 0.65, calibrated: see the README)"),
     no_grounding: bool = typer.Option(False, "--no-grounding", help="Do not measure groundedness"),
 ) -> None:
-    """Run scenarios and check every reply; exit 1 when any scenario fails, 2 for bad input."""
+    """Run scenarios and check every reply; exit 1 when a scenario fails (known gaps apart), 2 for bad input."""
     from coach.evaluation.scenario import ScenarioError, load_scenarios
     from coach.evaluation.runner import select
 
@@ -132,8 +132,12 @@ def _run(settings, scenarios, paths, tags, repeat, clock, judge, simulator, thre
 
     def progress(result) -> None:
         mark = {"passed": "[green]PASS[/]", "failed": "[red]FAIL[/]", "skipped": "[yellow]SKIP[/]"}[result.status]
+        if result.known_gap and result.status == "failed":
+            mark = "[yellow]GAP [/]"
         ungraded = result.count("ungraded")
         note = f" ({ungraded} ungraded)" if ungraded else ""
+        if result.known_gap and result.status == "passed":
+            note += " (tagged known-gap but passes: remove the tag)"
         why = f": {_markup(result.reason)}" if result.reason else ""
         out.print(f"{mark} {_markup(result.key)}{note}{why}", highlight=False)
 
@@ -143,7 +147,8 @@ def _run(settings, scenarios, paths, tags, repeat, clock, judge, simulator, thre
 def _summary(report) -> None:
     from coach.evaluation.metrics import headline, shown
     m = report.metrics
-    out.print(f"\n{m.scenarios_passed} passed, {m.scenarios_failed} failed, {m.scenarios_skipped} skipped "
+    gaps = f" ({m.known_gaps} of them known gaps)" if m.known_gaps else ""
+    out.print(f"\n{m.scenarios_passed} passed, {m.scenarios_failed} failed{gaps}, {m.scenarios_skipped} skipped "
               f"({m.scenarios} scenario runs, backend {report.backend}, {report.seconds:.1f} s); checks: "
               f"{m.checks_passed} passed, {m.checks_failed} failed, {m.checks_ungraded} ungraded", highlight=False)
     for label, value, kind in headline(m):

@@ -45,10 +45,11 @@ def compare(a: RunReport, b: RunReport) -> Comparison:
     out = Comparison(added=sorted(set(after) - set(before)), removed=sorted(set(before) - set(after)))
     for key in sorted(set(before) & set(after)):
         old, new = before[key].status, after[key].status
+        gap = " (known gap)" if after[key].known_gap else ""
         if old != "failed" and new == "failed":
-            out.newly_failing.append(key)
+            out.newly_failing.append(key + gap)
         elif old == "failed" and new == "passed":
-            out.newly_passing.append(key)
+            out.newly_passing.append(key + gap)
     old_checks, new_checks = _checks(a), _checks(b)
     for key in sorted(set(old_checks) & set(new_checks)):
         (old, _), (new, reason) = old_checks[key], new_checks[key]

@@ -19,6 +19,7 @@ def compute_metrics(results: list[ScenarioResult], grounding_threshold: float | 
     m.scenarios_passed = sum(s.status == "passed" for s in results)
     m.scenarios_failed = sum(s.status == "failed" for s in results)
     m.scenarios_skipped = sum(s.status == "skipped" for s in results)
+    m.known_gaps = sum(s.status == "failed" and s.known_gap for s in results)
     m.scenario_pass_rate = _rate(m.scenarios_passed, m.scenarios_passed + m.scenarios_failed)
 
     turns = [t for s in results for t in s.turns]

@@ -26,8 +26,9 @@ def write_reports(report: RunReport, folder: Path) -> dict[str, Path]:
 def junit_xml(report: RunReport) -> bytes:
     """One testcase per scenario (and run); a failure lists every failed check with its reason."""
     m = report.metrics
-    suite = ET.Element("testsuite", name="coach-eval", tests=str(m.scenarios), failures=str(m.scenarios_failed),
-                       errors="0", skipped=str(m.scenarios_skipped), time=f"{report.seconds:.3f}",
+    suite = ET.Element("testsuite", name="coach-eval", tests=str(m.scenarios),
+                       failures=str(m.scenarios_failed - m.known_gaps), errors="0",
+                       skipped=str(m.scenarios_skipped + m.known_gaps), time=f"{report.seconds:.3f}",
                        timestamp=report.started_at.isoformat())
     props = ET.SubElement(suite, "properties")
     for name, value in (("backend", report.backend), ("judge", report.judge or "none"),
@@ -36,10 +37,12 @@ def junit_xml(report: RunReport) -> bytes:
     for s in report.scenarios:
         case = ET.SubElement(suite, "testcase", classname=f"scenarios.{Path(s.path).stem}", name=s.key,
                              time=f"{s.seconds:.3f}")
-        if s.status == "failed":
-            lines = s.failure_lines()
+        if s.blocking:
             failure = ET.SubElement(case, "failure", message=s.reason, type="ScenarioFailed")
-            failure.text = "\n".join(lines)
+            failure.text = "\n".join(s.failure_lines())
+        elif s.status == "failed":  # a known gap: reported like pytest's xfail
+            gap = ET.SubElement(case, "skipped", message=f"known gap: {s.reason}", type="known-gap")
+            gap.text = "\n".join(s.failure_lines())
         elif s.status == "skipped":
             ET.SubElement(case, "skipped", message=s.reason)
         ungraded = [f"turn {t.index + 1}: {c.name}: {c.reason}" for t in s.turns for c in t.checks
@@ -90,8 +93,8 @@ def html_report(report: RunReport) -> str:
 
 def _metrics_table(report: RunReport) -> str:
     m = report.metrics
-    rows = [("scenarios passed / failed / skipped", f"{m.scenarios_passed} / {m.scenarios_failed} / "
-             f"{m.scenarios_skipped}"),
+    rows = [("scenarios passed / failed (known gaps) / skipped", f"{m.scenarios_passed} / {m.scenarios_failed} "
+             f"({m.known_gaps}) / {m.scenarios_skipped}"),
             ("checks passed / failed / ungraded", f"{m.checks_passed} / {m.checks_failed} / {m.checks_ungraded}")]
     rows += [(label, shown(value, kind)) for label, value, kind in headline(m)]
     if m.groundedness_threshold is not None:
@@ -106,17 +109,23 @@ def _summary_table(report: RunReport) -> str:
     rows = []
     for s in report.scenarios:
         latency = max((t.reply.timings_ms.get("total", 0) for t in s.turns if t.reply), default=None)
-        rows.append(f"<tr><td><a href='#{_anchor(s)}'>{_e(s.key)}</a></td><td class='{s.status}'>{s.status}</td>"
+        rows.append(f"<tr><td><a href='#{_anchor(s)}'>{_e(s.key)}</a></td><td class='{s.status}'>{_status(s)}</td>"
                     f"<td>{len(s.turns)}</td><td>{s.count('passed')}</td><td>{s.count('failed')}</td>"
                     f"<td>{s.count('ungraded')}</td><td>{'' if latency is None else f'{latency:.0f}'}</td>"
                     f"<td>{_e(s.reason)}</td></tr>")
     return f"<h2>Scenarios</h2><table>{head}{''.join(rows)}</table>"
 
 
+def _status(s: ScenarioResult) -> str:
+    if s.known_gap:
+        return "failed (known gap)" if s.status == "failed" else f"{s.status} (tagged known-gap)"
+    return s.status
+
+
 def _scenario_section(s: ScenarioResult) -> str:
     tags = ", ".join(s.tags)
     parts = [f"<section class='scenario' id='{_anchor(s)}'><h2>{_e(s.key)} <span class='badge {s.status}'>"
-             f"{s.status}</span></h2><p>{_e(s.description)}</p><p class='small'>{_e(s.path)}"
+             f"{_status(s)}</span></h2><p>{_e(s.description)}</p><p class='small'>{_e(s.path)}"
              f"{' · tags: ' + _e(tags) if tags else ''} · {s.seconds:.2f} s</p>"]
     if s.reason:
         parts.append(f"<p class='{s.status}'>{_e(s.reason)}</p>")

@@ -19,7 +19,7 @@ from coach.evaluation.grounding import Grounder
 from coach.evaluation.judge import Judge, SimulatedUser
 from coach.evaluation.metrics import compute_metrics
 from coach.evaluation.results import RunReport, ScenarioResult, TurnResult
-from coach.evaluation.scenario import Expectations, LoadedScenario, ScenarioError, fixture_readings
+from coach.evaluation.scenario import KNOWN_GAP, Expectations, LoadedScenario, ScenarioError, fixture_readings
 from coach.models import Turn
 from coach.profile.store import ProfileStore, sqlite_url
 from coach.service import Coach
@@ -90,7 +90,8 @@ class EvalRunner:
 
     def run_scenario(self, loaded: LoadedScenario, run: int = 1) -> ScenarioResult:
         s, t0 = loaded.scenario, time.perf_counter()
-        base = dict(name=s.name, path=str(loaded.path), description=s.description, tags=s.tags, run=run)
+        base = dict(name=s.name, path=str(loaded.path), description=s.description, tags=s.tags, run=run,
+                    known_gap=KNOWN_GAP in s.tags)
         simulated = bool(s.persona and s.goal)
         if not loaded.turns and simulated and self.simulator is None:
             return ScenarioResult(**base, status="skipped", reason="a simulated user needs an LLM: run with "

@@ -162,3 +162,18 @@ def test_compare_command(tmp_path):
     (tmp_path / "bad.json").write_text('{"format": "something else"}')
     bad = CliRunner().invoke(app, ["eval", "compare", str(a), str(tmp_path / "bad.json")])
     assert bad.exit_code == 2 and "not a results.json of `coach eval`" in bad.output
+
+
+def test_a_known_gap_is_reported_but_does_not_fail_the_run():
+    results = example()
+    results[1] = results[1].model_copy(update={"known_gap": True, "tags": ["known-gap"]})
+    report = run_report(results)
+    assert report.passed and report.metrics.known_gaps == 1 and report.metrics.scenarios_failed == 1
+    suite = ET.fromstring(junit_xml(report)).find("testsuite")
+    assert (suite.get("failures"), suite.get("skipped")) == ("0", "2")
+    gap = next(c for c in suite.iter("testcase") if c.get("name") == "two").find("skipped")
+    assert gap.get("type") == "known-gap" and gap.get("message") == "known gap: turn 1: escalation"
+    assert "turn 1 (turns[0]): escalation: expected urgent, got none" in gap.text
+    assert "failed (known gap)" in html_report(report)
+    assert not run_report().passed
+    assert compare(run_report(example()[:1]), report).added == ["three", "two"]

@@ -213,6 +213,11 @@ def test_coach_eval_end_to_end(tmp_path, cli):
                                                                              "wrong-on-purpose": True}
     assert "bp-then-chest-pain" in (out / "report.html").read_text()
 
+    gaps = write(tmp_path / "gaps", "gap.yaml", FAILING.replace("tags: [fail]", "tags: [fail, known-gap]"))
+    known = cli(gaps, "--no-grounding")
+    assert known.exit_code == 0 and "GAP  wrong-on-purpose: turn 1" in known.output, known.output
+    assert "0 passed, 1 failed (1 of them known gaps)" in known.output
+
     passing = cli(suite, "--tags", "pass", "--repeat", "2", "--no-grounding")
     assert passing.exit_code == 0, passing.output
     assert "PASS bp-then-chest-pain#2" in passing.output
@@ -248,6 +253,9 @@ def test_pytest_plugin_failure_message_lists_every_failed_check(tmp_path, retrie
     message = str(failed.value)
     assert message.startswith("scenario wrong-on-purpose: 9 check(s) failed\n")
     assert "  - turn 2 (turns[1]): escalation: expected none, got emergency" in message
+    (gap,) = load_scenarios([write(tmp_path / "gap", "gap.yaml", FAILING.replace("[fail]", "[fail, known-gap]"))])
+    with pytest.raises(pytest.xfail.Exception, match="known gap: scenario wrong-on-purpose: 9 check"):
+        _test_for(gap)(request, runner)
     (sim,) = load_scenarios([write(tmp_path, "sim.yaml", SIMULATED)])
     with pytest.raises(pytest.skip.Exception, match="a simulated user needs an LLM"):
         _test_for(sim)(request, runner)
