@@ -96,7 +96,6 @@ class ChainlitSession:
         self.disconnected = asyncio.Event()
         self._http: aiohttp.ClientSession | None = None
         self._sio: socketio.AsyncClient | None = None
-        self._turns: dict[str, Turn] = {}  # by user message id
         self._owner: dict[str, Turn] = {}  # step or message id -> its turn
         self._start_run: str | None = None
         self._ready = asyncio.Event()
@@ -199,7 +198,7 @@ class ChainlitSession:
                    "metadata": {"location": self.base_url + "/"}}
         if command:
             message["command"] = command
-        turn = self._turns[message_id] = self._owner[message_id] = Turn(message_id, text, time.perf_counter())
+        turn = self._owner[message_id] = Turn(message_id, text, time.perf_counter())
         await self._sio.emit("client_message", {"message": message, "fileReferences": []})
         return turn
 
