@@ -1,7 +1,7 @@
 """pytest collects scenario files as tests: `pytest scenarios/` (hooks re-exported by scenarios/conftest.py).
 
 Every scenario in a file is one test, run through the same runner as `coach eval`, on the session's real
-guideline index (the `guideline_index` fixture of the repository's conftest.py, built once per session),
+guideline index (the `guideline_index` fixture of tests/session_fixtures.py, built once per session),
 with the backend of the settings (COACH_GENERATION__BACKEND, default composer). A failure lists every
 failed check with its reason; a file with errors is a collection error naming file, YAML path and problem.
 Rubric items are ungraded here (no judge): the terminal summary counts them.

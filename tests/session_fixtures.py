@@ -1,5 +1,7 @@
 """Session fixtures shared by the unit tests (tests/) and the scenario suite (scenarios/): the real embedding
-model and the real guideline index, each built once per test session whichever suites run."""
+model and the real guideline index, each built once per test session whichever suites run. Loaded as a
+plugin for every run (`-p tests.session_fixtures` in pyproject.toml), so no conftest sits at the top of the
+repository."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-REPO = Path(__file__).resolve().parent
+REPO = Path(__file__).resolve().parent.parent
 pytest_plugins = ["pytester"]  # tests/coach/test_evaluation_runner.py runs pytest on scenario files
 
 
