@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from coach.accounts import AccountNotFound
 from coach.assembly import build_app
-from coach.models import CoachReply, Indicator, Medication, Profile, Reading, Turn
+from coach.models import CoachReply, Indicator, Medication, Profile, Reading, Turn, finding_components
 from coach.profile.csv_readings import ReadingsCsvError, parse_readings_csv
 from coach.profile.store import ProfileNotFound
 from coach.settings import load_settings
@@ -274,7 +274,7 @@ async def _charts(text: str, reply: CoachReply, profile: Profile | None) -> list
     if profile is None:
         return []
     recorded = {r.indicator for r in reply.recorded_readings}
-    discussed = [f for f in reply.indicators if mentions(f.indicator, text) or recorded & _components(f.indicator)]
+    discussed = [f for f in reply.indicators if mentions(f.indicator, text) or recorded & finding_components(f.indicator)]
     if not discussed:
         return []
     readings = await asyncio.to_thread(services.profiles.readings, profile.id,
@@ -290,14 +290,6 @@ def _chart_elements(findings: list, readings: list[Reading], height_cm: float | 
         if figure is not None:
             charts.append(cl.Plotly(name=f"{finding.indicator} trend", figure=figure, display="inline", size="large"))
     return charts
-
-
-def _components(indicator: str) -> set[Indicator]:
-    if indicator in ("blood_pressure", "home_blood_pressure"):
-        return {Indicator.systolic_bp, Indicator.diastolic_bp}
-    if indicator == "bmi":
-        return {Indicator.weight}
-    return {Indicator(indicator)}
 
 
 async def _import_files(files: list, profile: Profile | None) -> None:
