@@ -77,3 +77,29 @@ def test_the_most_severe_finding_decides():
     escalation, finding = follow_up_for(assess(profile, readings, NOW), profile)
     assert finding.indicator == "blood_pressure" and finding.status == "grade_2"
     assert escalation.within == "soon" and escalation.passage_id == "htn-esh-2023#treatment-initiation"
+
+
+def test_grade_2_in_china_gets_a_visit_soon_with_the_chinese_passage():
+    from coach.assessment import assess
+    from coach.models import Indicator as I
+    from coach.models import Reading
+    when = NOW - dt.timedelta(hours=1)
+    readings = [Reading(indicator=I.systolic_bp, value=165, unit="mmHg", measured_at=when),
+                Reading(indicator=I.diastolic_bp, value=102, unit="mmHg", measured_at=when)]
+    mei = Profile(id="mei", display_name="Mei", region="cn")
+    escalation, finding = follow_up_for(assess(mei, readings, NOW), mei)
+    assert (finding.rule_id, finding.status) == ("bp-china-2018", "grade_2")
+    assert (escalation.level, escalation.within) == ("routine", "soon")
+    assert escalation.passage_id == "htn-china-2018#grade-2-3-follow-up"
+    # Grade 1 (159/99) is below the rule's 160/100 line: no visit is asked for.
+    lower = [r.model_copy(update={"value": v}) for r, v in zip(readings, (159, 99))]
+    assert follow_up_for(assess(mei, lower, NOW), mei) is None
+
+
+def test_the_chinese_grade_2_rule_states_the_line_its_passage_gives():
+    from knowledge.corpus import load_corpus
+    from tests.conftest import REPO
+    passages = {p.id: p for p in load_corpus(REPO / "guidelines").passages}
+    rule = next(r for r in load_follow_ups() if r.id == "bp-grade-2-3-cn")
+    text = passages[rule.passage].text
+    assert "160/100 mmHg" in rule.reason and "160/100 mmHg or more" in text and "grade 2" in text
