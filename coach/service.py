@@ -17,7 +17,7 @@ from coach.follow_up import follow_up_for
 from coach.models import (
     CoachReply, Escalation, IndicatorFinding, Profile, Reading, Turn, Verification, finding_components,
 )
-from coach.profile.parse import parse_readings
+from coach.profile.parse import clarified_glucose, parse_readings
 from coach.profile.store import EscalationRecord, ProfileStore
 from coach.prompts import render
 from coach.scope import check_scope
@@ -68,6 +68,9 @@ class Coach:
             notes.append(f"Your message was long, so I read the first {MAX_MESSAGE_CHARS:,} characters.")
 
         parsed = parse_readings(text, now)
+        # The answer to "was it fasting or after a meal?" records the glucose the previous message gave.
+        previous = next((t.text for t in reversed(history or []) if t.role == "user"), "")
+        parsed.readings += clarified_glucose(previous, text, now) if previous else []
         region = profile.region if profile else (region or "global")
         result = triage(text, parsed.readings, profile)
         t = lap("triage", started)

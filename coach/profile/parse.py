@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -39,6 +40,10 @@ NAMED: list[tuple[str, re.Pattern]] = [
 FASTING = re.compile(r"\b(fasting|fasted|before breakfast|empty stomach|on waking)\b", re.I)
 AFTER_MEAL = re.compile(r"\b(after (?:a |my )?(?:meal|eating|lunch|dinner|breakfast)|post[- ]?(?:meal|prandial)|"
                         r"\d\s*h(?:ours?|rs?)? after)\b", re.I)
+# A glucose without "fasting" or "after a meal" is not guessed: the person is asked, and the answer is read
+# with the previous message (clarified_glucose).
+ASK_GLUCOSE_CONTEXT = "was it fasting or after a meal? Tell me and I'll record it."
+GlucoseContext = Literal["fasting", "after_meal"]
 # Without a unit, a value's size says which unit the person used (7.8 is mmol/L, 140 is mg/dL).
 UNITLESS: dict[str, tuple[float, str, str]] = {
     "glucose": (35, "mmol/L", "mg/dL"), "ldl_c": (20, "mmol/L", "mg/dL"), "hdl_c": (5, "mmol/L", "mg/dL"),
@@ -63,7 +68,9 @@ class ParsedReadings(BaseModel):
     problems: list[str] = Field(default_factory=list, description="What could not be stored, and why")
 
 
-def parse_readings(text: str, now: dt.datetime) -> ParsedReadings:
+def parse_readings(text: str, now: dt.datetime, glucose_context: GlucoseContext | None = None) -> ParsedReadings:
+    """The readings in `text`. `glucose_context` says what a glucose without "fasting" or "after a meal" was
+    (the person's answer to the coach's question about it); without it such a glucose is asked about."""
     out = ParsedReadings()
     when = _when(text, now)
     taken: list[tuple[int, int]] = []
@@ -91,11 +98,36 @@ def parse_readings(text: str, now: dt.datetime) -> ParsedReadings:
             taken.append(number.span())
             raw = number.group(1)
             raw = raw.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", raw) else raw.replace(",", ".")
-            _add(out, name, raw, number.group(2), text, when)
+            _add(out, name, raw, number.group(2), text, when, glucose_context)
     return out
 
 
-def _add(out: ParsedReadings, name: str, raw: str, unit: str | None, text: str, when: dt.datetime) -> None:
+def clarified_glucose(asked: str, answer: str, now: dt.datetime) -> list[Reading]:
+    """The glucose values the previous message (`asked`) gave without saying fasting or after a meal, now that
+    `answer` says which ("it was fasting, before breakfast"): what the coach promised to record when told.
+
+    Nothing when the answer gives no context, is itself a question ("should I be fasting for it?") or gives
+    a glucose of its own, or when the previous message had no glucose waiting for one."""
+    glucose = (Indicator.fasting_glucose, Indicator.postprandial_glucose)
+    context = _glucose_context(answer)
+    if context is None or is_question(answer) or not any(p.endswith(ASK_GLUCOSE_CONTEXT)
+                                                         for p in parse_readings(asked, now).problems):
+        return []
+    if any(r.indicator in glucose for r in parse_readings(answer, now).readings):
+        return []  # a new glucose of its own ("fasting sugar 6.1 today"): which one the context is for is unclear
+    return [r for r in parse_readings(asked, now, context).readings if r.indicator in glucose]
+
+
+def _glucose_context(text: str) -> GlucoseContext | None:
+    if FASTING.search(text):
+        return "fasting"
+    if AFTER_MEAL.search(text):
+        return "after_meal"
+    return None
+
+
+def _add(out: ParsedReadings, name: str, raw: str, unit: str | None, text: str, when: dt.datetime,
+         glucose_context: GlucoseContext | None = None) -> None:
     value = float(raw)
     if unit:
         unit = normalise_unit(re.sub(r"\s+", "", unit))
@@ -105,13 +137,11 @@ def _add(out: ParsedReadings, name: str, raw: str, unit: str | None, text: str, 
         unit = small if value < limit else large
     context = None
     if name == "glucose":
-        if FASTING.search(text):
-            indicator, context = Indicator.fasting_glucose, "fasting"
-        elif AFTER_MEAL.search(text):
-            indicator, context = Indicator.postprandial_glucose, "after_meal"
-        else:
-            out.problems.append(f"glucose {raw} {unit}: was it fasting or after a meal? Tell me and I'll record it.")
+        context = _glucose_context(text) or glucose_context
+        if context is None:
+            out.problems.append(f"glucose {raw} {unit}: {ASK_GLUCOSE_CONTEXT}")
             return
+        indicator = Indicator.fasting_glucose if context == "fasting" else Indicator.postprandial_glucose
     else:
         indicator = Indicator(name)
     try:

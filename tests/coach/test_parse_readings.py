@@ -9,7 +9,7 @@ import pytest
 from coach.assessment import assess
 from coach.models import Indicator as I
 from coach.models import Profile
-from coach.profile.parse import parse_readings
+from coach.profile.parse import ASK_GLUCOSE_CONTEXT, clarified_glucose, parse_readings
 
 NOW = dt.datetime(2026, 11, 22, 14, 0)
 
@@ -87,3 +87,27 @@ def test_two_pairs_in_one_message_stay_two_readings():
 def test_thousands_separators_are_not_decimals():
     found, _ = summary("My triglycerides were 1,200 and my doctor mentioned my pancreas")
     assert found == [("triglycerides", 1200, "mg/dL", None)]
+
+
+@pytest.mark.parametrize("answer, reading", [
+    ("it was fasting, before breakfast", ("fasting_glucose", 142, "mg/dL", "fasting")),
+    ("on an empty stomach", ("fasting_glucose", 142, "mg/dL", "fasting")),
+    ("about 2 hours after lunch", ("postprandial_glucose", 142, "mg/dL", "after_meal")),
+])
+def test_the_answer_to_fasting_or_after_a_meal_records_the_glucose_asked_about(answer, reading):
+    asked = "my sugar was 142 this morning"
+    assert parse_readings(asked, NOW).problems[0].endswith(ASK_GLUCOSE_CONTEXT)
+    (found,) = clarified_glucose(asked, answer, NOW)
+    assert (found.indicator.value, found.entered_value, found.entered_unit, found.context) == reading
+    assert round(found.value, 3) == 7.882 and found.measured_at == dt.datetime(2026, 11, 22, 8, 0)
+
+
+@pytest.mark.parametrize("asked, answer", [
+    ("my sugar was 142 this morning", "thanks"),  # no context given
+    ("my sugar was 142 this morning", "should I be fasting before the test?"),  # a question, not an answer
+    ("my sugar was 142 this morning", "fasting sugar 6.1 today"),  # a new glucose of its own
+    ("fasting sugar 7.8 mmol/L", "it was fasting"),  # recorded already: nothing was waiting
+    ("my bp was 150/95", "it was fasting"),
+])
+def test_nothing_is_recorded_without_a_pending_glucose_and_a_plain_answer(asked, answer):
+    assert clarified_glucose(asked, answer, NOW) == []

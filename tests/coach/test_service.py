@@ -155,3 +155,21 @@ def test_off_topic_and_other_peoples_data_get_a_plain_answer(guideline_index, st
                         "patients.", store.get_profile("sam"))
     assert other.scope == "other_person" and "can't share or look up anyone else's data" in other.text
     assert "152/96" not in other.text  # not even the person's own numbers: the answer is the refusal
+
+
+def test_a_glucose_asked_about_is_recorded_when_the_next_message_says_fasting(guideline_index, store):
+    from coach.models import Turn
+    coach, sam = make_coach(guideline_index, store), store.get_profile("sam")
+    first = coach.reply("my sugar was 142 this morning", sam)
+    assert store.readings("sam") == [] and "fasting or after a meal?" in first.text
+    history = [Turn(role="user", text="my sugar was 142 this morning"), Turn(role="coach", text=first.text)]
+    second = coach.reply("it was fasting, before breakfast", sam, history)
+    (stored,) = store.readings("sam")
+    assert (stored.indicator, stored.entered_value, stored.context) == (I.fasting_glucose, 142, "fasting")
+    assert second.text.startswith("I've recorded your fasting glucose 142 mg/dL")
+    glucose = next(f for f in second.indicators if f.indicator == "fasting_glucose")
+    assert glucose.status == "diabetes_range" and second.escalation.level == "routine"
+    # Saying it again records nothing more: the previous message has no glucose waiting any longer.
+    history += [Turn(role="user", text="it was fasting, before breakfast"), Turn(role="coach", text=second.text)]
+    coach.reply("yes, fasting", sam, history)
+    assert len(store.readings("sam")) == 1
