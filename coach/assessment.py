@@ -27,7 +27,7 @@ def assess(profile: Profile, readings: list[Reading], now: dt.datetime,
 
     def grade(indicator: str, points: list[Point], derived: str | None = None,
               value: dict[Indicator, float] | None = None) -> None:
-        rule = rules.rule_for(indicator, profile.region, profile.sex, profile.cv_risk)
+        rule = rules.rule_for(indicator, profile.region, profile.sex, profile.cv_risk, profile.conditions)
         if rule is None or not points:
             return
         when, latest = points[-1]

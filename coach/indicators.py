@@ -11,12 +11,12 @@ import operator
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from coach.models import LABELS, CvRisk, Indicator, IndicatorFinding, Region, Sex
+from coach.models import LABELS, CvRisk, Indicator, IndicatorFinding, ProfileCondition, Region, Sex
 from coach.units import from_canonical
 
 RULES_FILE = Path(__file__).resolve().parent / "rules" / "indicator_rules.yaml"
@@ -95,6 +95,9 @@ class Rule(BaseModel):
     sex: Sex | None = None
     risk: list[CvRisk] = Field(default_factory=list, description="Risk categories this rule is for; "
                                "empty = anyone the other rules for the indicator do not cover")
+    for_conditions: list[ProfileCondition] = Field(
+        default_factory=list, description="People with any of these conditions (pregnancy) are graded by this "
+        "rule before any other; empty = a rule for everyone else")
     unit: str
     decimals: int = Field(ge=0, le=3, description="Precision the guideline writes values in")
     guideline: str
@@ -128,18 +131,23 @@ class RuleBook(BaseModel):
         seen: dict[tuple, str] = {}
         for rule in rules:
             for region in rule.regions:
-                for risk in rule.risk or [None]:
-                    key = (rule.indicator, region, rule.sex, risk)
+                for risk, condition in ((r, c) for r in rule.risk or [None] for c in rule.for_conditions or [None]):
+                    key = (rule.indicator, region, rule.sex, risk, condition)
                     if key in seen:
                         raise ValueError(f"rules {seen[key]} and {rule.id} both grade {key}")
                     seen[key] = rule.id
         return rules
 
     def rule_for(self, indicator: str, region: Region, sex: Sex | None = None,
-                 risk: CvRisk | None = None) -> Rule | None:
-        """The rule for this person: one written for their risk category first, else the general one."""
+                 risk: CvRisk | None = None, conditions: Iterable[str] = ()) -> Rule | None:
+        """The rule for this person: one written for a condition they have (pregnancy) first, then one for
+        their risk category, else the general one."""
         fitting = [r for r in self.rules
                    if r.indicator == indicator and region in r.regions and r.sex in (None, sex)]
+        special = next((r for r in fitting if set(r.for_conditions) & set(conditions)), None)
+        if special is not None:
+            return special
+        fitting = [r for r in fitting if not r.for_conditions]
         for rule in fitting:
             if risk is not None and risk in rule.risk:
                 return rule

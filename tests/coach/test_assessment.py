@@ -99,3 +99,15 @@ def test_ldl_is_judged_against_the_goal_for_the_clinicians_risk_category():
     assert unknown.rule_id == "ldl-atp3"  # no risk category: the lab report's categories, no goal claimed
     china = by_indicator(assess(profile("cn", cv_risk="very_high"), ldl, NOW))["ldl_c"]
     assert (china.status, china.passage_id) == ("above_goal", "lipid-china-2023#ldl-c-targets")
+
+
+def test_a_pregnant_persons_blood_pressure_is_not_given_the_usual_categories():
+    when = NOW - dt.timedelta(hours=1)
+    readings = [Reading(indicator=I.systolic_bp, value=145, unit="mmHg", measured_at=when),
+                Reading(indicator=I.diastolic_bp, value=92, unit="mmHg", measured_at=when)]
+    ana = Profile(id="ana", display_name="Ana", region="us", sex="female", conditions=["pregnancy"])
+    (bp,) = assess(ana, readings, NOW)
+    assert (bp.rule_id, bp.status, bp.label) == ("bp-pregnancy-acog-2020", "high_in_pregnancy", "High for pregnancy")
+    assert bp.passage_id == "emergency-red-flags#pregnancy-high-bp"
+    (usual,) = assess(ana.model_copy(update={"conditions": []}), readings, NOW)
+    assert usual.status == "stage_2"

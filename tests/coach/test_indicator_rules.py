@@ -45,6 +45,11 @@ HOME_BP = [
     (["eu", "global", "cn"], (134, 85), "hypertension"),
 ]
 
+# Pregnancy (ACOG 2020, every region, office and home alike): 140/90 high, 160/110 severe-range.
+PREGNANCY_BP = [((139, 89), "below_pregnancy_threshold"), ((140, 80), "high_in_pregnancy"),
+                ((120, 90), "high_in_pregnancy"), ((159, 109), "high_in_pregnancy"), ((160, 80), "severe_range"),
+                ((130, 110), "severe_range")]
+
 SINGLE = [
     # Fasting glucose: ADA (mg/dL) for us/eu/global, CDS/WHO (mmol/L) for cn; lows from both.
     (["us", "eu", "global"], I.fasting_glucose, None, 53, "mg/dL", "low_level_2"),
@@ -225,6 +230,17 @@ def test_blood_pressure_boundaries(region, systolic, diastolic, status):
     assert finding.passage_id.startswith(("htn-acc-aha-2017#", "htn-esh-2023#", "htn-china-2018#"))
 
 
+@pytest.mark.parametrize("indicator", ["blood_pressure", "home_blood_pressure"])
+@pytest.mark.parametrize("region", ["us", "eu", "cn", "global"])
+@pytest.mark.parametrize("reading, status", PREGNANCY_BP)
+def test_in_pregnancy_blood_pressure_is_graded_by_the_pregnancy_thresholds(indicator, region, reading, status):
+    rule = load_rules().rule_for(indicator, region, "female", "low", ["diabetes", "pregnancy"])
+    finding = evaluate(rule, {I.systolic_bp: reading[0], I.diastolic_bp: reading[1]}, NOW, region)
+    assert finding.status == status and finding.passage_id == "emergency-red-flags#pregnancy-high-bp"
+    # Without pregnancy the usual rule of the region grades the same reading.
+    assert load_rules().rule_for(indicator, region, "female", "low", ["diabetes"]).for_conditions == []
+
+
 def _home_cases():
     for regions, (sys_, dia), status in HOME_BP:
         for region in regions:
@@ -251,6 +267,12 @@ def test_the_table_tests_every_threshold_of_every_rule():
         for regions, (sys_, dia), _ in table:
             for region in regions:
                 rule = load_rules().rule_for(indicator, region)
+                tested.setdefault((rule.id, "systolic_bp"), set()).add(sys_)
+                tested.setdefault((rule.id, "diastolic_bp"), set()).add(dia)
+    for indicator in ("blood_pressure", "home_blood_pressure"):
+        for (sys_, dia), _ in PREGNANCY_BP:
+            for region in ("us", "eu", "cn", "global"):
+                rule = load_rules().rule_for(indicator, region, "female", None, ["pregnancy"])
                 tested.setdefault((rule.id, "systolic_bp"), set()).add(sys_)
                 tested.setdefault((rule.id, "diastolic_bp"), set()).add(dia)
     for regions, indicator, sex, value, unit, _ in SINGLE:
