@@ -18,6 +18,7 @@ from coach.models import (
     CANONICAL_UNITS, LABELS, Citation, Escalation, Indicator, IndicatorFinding, Reading, pair_blood_pressure,
 )
 from coach.scope import ScopeCheck
+from coach.self_care import self_care_for
 from coach.text import mentions
 from coach.units import to_canonical
 from coach.triage import TriageResult
@@ -89,6 +90,8 @@ def compose_answer(question: str, findings: list[IndicatorFinding], passages: li
                      "clinician confirms a diagnosis, usually with repeat tests.")
     for finding in _relevant(findings, question):
         parts.append(_finding_words(finding) + f" {citations.cite(finding.passage_id)}.")
+        if care := self_care_for(finding):  # what to do now ("take 15-20 g of sugar"), in the rule's words
+            parts.append(f"{care.advice} {citations.cite(care.passage)}.")
     if follow_up is not None:
         parts.append(follow_up_sentence(follow_up, citations))
     used = {c.passage_id for c in citations.items}

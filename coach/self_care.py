@@ -1,0 +1,37 @@
+"""Self-care now: what a finding calls for straight away, in the rule's words (rules/self_care.yaml).
+
+Decided by rules, like follow-up; the composer says it right after the finding and cites the passage.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from coach.models import IndicatorFinding
+
+SELF_CARE_FILE = Path(__file__).resolve().parent / "rules" / "self_care.yaml"
+
+
+class SelfCareRule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    rules: list[str] = Field(min_length=1, description="Indicator rule ids whose findings this applies to")
+    statuses: list[str] = Field(min_length=1)
+    advice: str = Field(description="What to do, in the passage's facts; a sentence without its full stop")
+    passage: str
+
+
+@lru_cache(maxsize=2)
+def load_self_care(path: Path = SELF_CARE_FILE) -> list[SelfCareRule]:
+    return [SelfCareRule.model_validate(r) for r in yaml.safe_load(Path(path).read_text(encoding="utf-8"))]
+
+
+def self_care_for(finding: IndicatorFinding, rules: list[SelfCareRule] | None = None) -> SelfCareRule | None:
+    """The self-care rule for this finding, if its guideline says what to do now."""
+    return next((r for r in (rules or load_self_care())
+                 if finding.rule_id in r.rules and finding.status in r.statuses), None)
