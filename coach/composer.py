@@ -8,12 +8,13 @@ each followed by the marker of the passage it comes from.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from typing import Callable, Sequence
 
 from knowledge.bm25 import words
 from knowledge.chunking import split_sentences
 from knowledge.models import GuidelinePassage, Passage
 
+from coach.goals import RiskGoal
 from coach.models import (
     CANONICAL_UNITS, LABELS, Citation, Escalation, Indicator, IndicatorFinding, Reading, pair_blood_pressure,
 )
@@ -66,7 +67,8 @@ def compose_emergency(triage: TriageResult, lookup: Lookup) -> tuple[str, list[C
 
 def compose_answer(question: str, findings: list[IndicatorFinding], passages: list[GuidelinePassage],
                    triage: TriageResult, scope: ScopeCheck, recorded: list[Reading], problems: list[str],
-                   lookup: Lookup, follow_up: Escalation | None = None) -> tuple[str, list[Citation]]:
+                   lookup: Lookup, follow_up: Escalation | None = None,
+                   goals: Sequence[RiskGoal] = ()) -> tuple[str, list[Citation]]:
     citations = Citations(lookup)
     parts: list[str] = []
     if recorded:
@@ -92,10 +94,12 @@ def compose_answer(question: str, findings: list[IndicatorFinding], passages: li
         parts.append(_finding_words(finding) + f" {citations.cite(finding.passage_id)}.")
         if care := self_care_for(finding):  # what to do now ("take 15-20 g of sugar"), in the rule's words
             parts.append(f"{care.advice} {citations.cite(care.passage)}.")
+    for goal in goals:
+        parts.append(f"{goal.text} {citations.cite(goal.passage_id)}.")
     if follow_up is not None:
         parts.append(follow_up_sentence(follow_up, citations))
     used = {c.passage_id for c in citations.items}
-    if scope.scope == "in_scope" and not recorded and not problems and triage.level == "none" and not any(
+    if scope.scope == "in_scope" and not recorded and not problems and not goals and triage.level == "none" and not any(
             mentions(f.indicator, question) for f in findings) and not any(
             _excerpt(p.text, question) for p in passages[:3]):
         # Nothing in the question matches the guidelines or the person's data: say so rather than pad.

@@ -13,6 +13,7 @@ from knowledge.retrieve import HybridRetriever, QueryError
 from coach.assessment import assess
 from coach.composer import Citations, compose_answer, compose_emergency, escalation_for, follow_up_sentence
 from coach.generation import Generator
+from coach.goals import risk_goals
 from coach.follow_up import follow_up_for
 from coach.models import (
     CoachReply, Escalation, IndicatorFinding, Profile, Reading, Turn, Verification, finding_components,
@@ -104,7 +105,7 @@ class Coach:
         refers_to = self._refers_to(text, findings, history or [])
         topic = " ".join(x for x in (refers_to, text, _intent(text)) if x)
         composed, citations = compose_answer(topic, findings, passages, result, scope, recorded, parsed.problems,
-                                             self._lookup, follow_up)
+                                             self._lookup, follow_up, goals=risk_goals(profile, text, findings))
         reply_text, verification, backend = composed, Verification(passed=True), "composer"
         # Rule-decided advice is never left to a model: urgent replies and the scope guard are the composer's,
         # and a routine follow-up is the composer's sentence appended to a generated answer.
