@@ -7,17 +7,15 @@ each followed by the marker of the passage it comes from.
 
 from __future__ import annotations
 
-import re
 from typing import Callable, Sequence
 
-from knowledge.bm25 import words
-from knowledge.chunking import split_sentences
 from knowledge.models import GuidelinePassage, Passage
 
 from coach.goals import RiskGoal
 from coach.models import (
     CANONICAL_UNITS, LABELS, Citation, Escalation, Indicator, IndicatorFinding, Reading, pair_blood_pressure,
 )
+from coach.quoting import Topic, WordWeights, choose
 from coach.scope import ScopeCheck
 from coach.self_care import self_care_for
 from coach.text import mentions
@@ -28,8 +26,6 @@ EMERGENCY_NUMBERS = "120 in mainland China, 911 in the US and Canada, 112 in the
 CALL_NOW_PASSAGE = "emergency-red-flags#call-now-vs-urgent"
 MEDICINE_PASSAGE = "medication-safety#core-medicine-rules"
 Lookup = Callable[[str], Passage]
-# A sentence opening like this refers back to the one before it.
-LEANS_BACK = re.compile(r"^(This|These|That|Those|It|They|Such|Both|Here)\b")
 FINDING_NAMES = {"blood_pressure": "blood pressure", "home_blood_pressure": "average home blood pressure"}
 
 
@@ -68,8 +64,11 @@ def compose_emergency(triage: TriageResult, lookup: Lookup) -> tuple[str, list[C
 def compose_answer(question: str, findings: list[IndicatorFinding], passages: list[GuidelinePassage],
                    triage: TriageResult, scope: ScopeCheck, recorded: list[Reading], problems: list[str],
                    lookup: Lookup, follow_up: Escalation | None = None,
-                   goals: Sequence[RiskGoal] = ()) -> tuple[str, list[Citation]]:
+                   weights: WordWeights | None = None, goals: Sequence[RiskGoal] = ()) -> tuple[str, list[Citation]]:
+    """The answer and its citations. `question` is what quotes are chosen by (the question, plus the one a
+    follow-up refers to); `weights` says how much each shared word counts (all the same without)."""
     citations = Citations(lookup)
+    topic = Topic.of(question, weights)
     parts: list[str] = []
     if recorded:
         parts.append("I've recorded " + _join([_reading_words(r) for r in _pairs(recorded)]) + ".")
@@ -100,17 +99,14 @@ def compose_answer(question: str, findings: list[IndicatorFinding], passages: li
         parts.append(follow_up_sentence(follow_up, citations))
     used = {c.passage_id for c in citations.items}
     if scope.scope == "in_scope" and not recorded and not problems and not goals and triage.level == "none" and not any(
-            mentions(f.indicator, question) for f in findings) and not any(
-            _excerpt(p.text, question) for p in passages[:3]):
+            mentions(f.indicator, question) for f in findings) and not choose(passages[:3], topic):
         # Nothing in the question matches the guidelines or the person's data: say so rather than pad.
         return ("I couldn't find guideline advice on that. I can help with blood pressure, blood sugar, "
                 "cholesterol, uric acid and weight: your readings, what they mean, and what the guidelines "
                 "advise."), []
-    quoted = 0
-    for passage in (p for p in passages if p.id not in used and scope.scope != "other_person"):
-        if quoted < 2 and (excerpt := _excerpt(passage.text, question)):
+    if scope.scope != "other_person":
+        for passage, excerpt in choose(passages, topic, skip=used):
             parts.append(f"{excerpt} {citations.cite(passage, passage.score)}")
-            quoted += 1
     if not parts:
         parts.append("I couldn't find guideline advice on that. Could you ask it another way, or tell me which "
                      "condition it is about?")
@@ -122,38 +118,6 @@ def compose_answer(question: str, findings: list[IndicatorFinding], passages: li
 def follow_up_sentence(follow_up: Escalation, citations: Citations) -> str:
     return (f"Please see your clinician {follow_up.within or 'soon'} about this: {follow_up.reason} "
             f"{citations.cite(follow_up.passage_id)}.")
-
-
-def _excerpt(text: str, question: str, sentences: int = 2) -> str:
-    """The run of `sentences` consecutive sentences of a passage that shares most words with the question.
-
-    Only whole prose sentences qualify (no list items, no lead-ins ending in ':'). A run that opens with
-    "This"/"It"... leans on a sentence it leaves out, so it counts for less; ties go to the earlier run,
-    and a passage with no word in common with the question gives no excerpt (it is not quoted).
-    """
-    asked = set(words(question))
-    eligible = [(i, sentence.replace("**", "")) for i, sentence in enumerate(split_sentences(text))
-                if sentence.endswith(".") and not sentence.startswith(("-", "*", "|", "#")) and len(sentence) > 30
-                and not re.match(r"^\d+\.", sentence)]
-    runs = []
-    for start in range(len(eligible)):
-        run = [eligible[start]]
-        for i, sentence in eligible[start + 1:]:
-            if len(run) == sentences or i != run[-1][0] + 1:
-                break
-            run.append((i, sentence))
-        score = len(asked & {w for _, sentence in run for w in words(sentence)})
-        if not score:
-            continue
-        if run[0][0] == 0:
-            score += 0.5  # passages are written lead first
-        elif LEANS_BACK.match(run[0][1]):
-            score -= 1.5
-        runs.append((score, -start, run))
-    if not runs:
-        return ""
-    _, _, best = max(runs, key=lambda r: (r[0], r[1]))
-    return " ".join(sentence for _, sentence in best)
 
 
 def _relevant(findings: list[IndicatorFinding], question: str) -> list[IndicatorFinding]:

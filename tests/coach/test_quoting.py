@@ -1,0 +1,146 @@
+"""Which passages the composer quotes and which of their sentences: intents, weighted words, lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from coach.quoting import Topic, WordWeights, about_status, choose, excerpt, intents_of, search_words, units
+
+
+@dataclass
+class P:
+    """A passage as the composer sees it (id, text, headings)."""
+
+    id: str
+    heading: str
+    text: str
+
+    @property
+    def heading_path(self):
+        return ["A guideline", self.heading]
+
+
+STROKE = P("stroke", "Stroke warning signs", """Stroke is an emergency: treatments only work within hours.
+The stroke association teaches a short checklist of warning signs:
+
+- Face drooping: one side of the face droops.
+- Arm weakness: one arm is weak or numb.
+- Speech difficulty: slurred or strange speech.
+
+Call an ambulance rather than driving to the hospital yourself.""")
+TARGET = P("target", "Blood pressure target", "The guideline sets a treatment target of below 130/80 mmHg for "
+           "most adults with hypertension. The target refers to the average of properly measured readings.")
+KIDNEY = P("kidney", "Chronic kidney disease and blood pressure", "The guideline recommends a blood pressure goal "
+           "below 130/80 mmHg for adults with hypertension and chronic kidney disease.")
+TARGETS_LIST = P("groups", "Targets with diabetes or kidney disease", """The guideline sets tighter targets for some conditions:
+
+- **Diabetes**: target below 130/80 mmHg for most people with diabetes.
+- **Chronic kidney disease**: target below 140/90 mmHg when there is no albuminuria.
+
+Medicine choice in these conditions is made by the clinician.""")
+DIET = P("diet", "Diet and medicine", "Many people with gout hope that diet alone will solve the problem of gout. "
+         "The guideline recommends a healthy, balanced diet rather than strict food lists.")
+BEER = P("alcohol", "Alcohol", "The recommendations advise avoiding alcohol, especially beer and spirits, which "
+         "raise urate more than wine does in people with gout.")
+CORPUS = WordWeights([STROKE.text, TARGET.text, KIDNEY.text, TARGETS_LIST.text, DIET.text, BEER.text]
+                     + ["People with gout and high blood pressure."] * 20)
+
+
+@pytest.mark.parametrize("question, intents", [
+    ("What blood pressure should I be aiming for on my tablets?", ["target"]),
+    ("Is my HbA1c on target?", ["target"]),
+    ("What are the warning signs of a stroke?", ["signs"]),
+    ("How do I measure my blood pressure at home properly?", ["measuring"]),
+    ("what can I do about it?", ["lifestyle"]),
+    ("How can I get my sugar down?", ["lifestyle"]),
+    ("I get out of breath on the stairs. How can I get fitter?", ["activity"]),  # fitter, not "get it lower"
+    ("Can I still drink beer with my gout?", []),
+    ("I have no symptoms, is 150/95 bad?", []),  # reports none, asks for no list of them
+])
+def test_intents_are_read_from_how_people_ask(question, intents):
+    assert [i.name for i in intents_of(question)] == intents
+
+
+def test_a_target_question_searches_for_targets_and_not_for_the_persons_status():
+    assert search_words("Is my HbA1c on target?") == "target goal"
+    assert not about_status("Is my HbA1c on target?")  # its target is the same whatever "Diabetes range" says
+    assert about_status("what can I do about it?")  # "it" is the finding: its status belongs in the search
+    assert search_words("Is my blood pressure ok?") == ""
+
+
+def test_lists_are_units_with_their_lead_in():
+    found = units(STROKE.text)
+    assert [u.is_list for u in found] == [False, True, False]
+    assert found[1].text.endswith("warning signs:") and found[1].items[0] == "Face drooping: one side of the face droops"
+    assert units("| a | table |\n- a bare item with no lead-in\n# Heading") == []
+
+
+def test_a_signs_question_gets_the_whole_list():
+    quote = excerpt(STROKE.text, Topic.of("What are the warning signs of a stroke?", CORPUS))
+    assert "Face drooping" in quote.text and "Arm weakness" in quote.text and "Speech difficulty" in quote.text
+
+
+def test_without_a_list_intent_prose_is_preferred_to_a_list_sharing_no_word():
+    quote = excerpt(STROKE.text, Topic.of("Should I call an ambulance or drive?", CORPUS))
+    assert quote.text == "Call an ambulance rather than driving to the hospital yourself."
+
+
+def test_a_target_question_quotes_the_list_item_it_asks_about_with_its_lead_in():
+    quote = excerpt(TARGETS_LIST.text, Topic.of("What blood pressure target should I have with diabetes?", CORPUS))
+    assert quote.text.startswith("The guideline sets tighter targets for some conditions: Diabetes: target below "
+                                 "130/80 mmHg")
+    assert "albuminuria" not in quote.text  # the kidney item shares only "target"
+
+
+def test_a_passage_whose_heading_names_the_intent_is_quoted_alone():
+    topic = Topic.of("What blood pressure should I be aiming for?", CORPUS)
+    # The kidney passage comes first from retrieval and shares "goal", but only the target passage is about it.
+    assert [p.id for p, _ in choose([KIDNEY, TARGET], topic)] == ["target"]
+    assert [p.id for p, _ in choose([KIDNEY, DIET], topic)] == ["kidney"]  # no heading names it: by words
+
+
+def test_a_rare_shared_word_outweighs_a_common_one():
+    topic = Topic.of("Can I still drink beer with my gout?", CORPUS)
+    assert CORPUS("beer") > 2 * CORPUS("gout")
+    # "gout" (twice) is all the diet passage shares: it says less than half of what the beer passage says.
+    assert [p.id for p, _ in choose([DIET, BEER], topic)] == ["alcohol"]
+    assert [p.id for p, _ in choose([DIET, BEER], Topic.of("Can I still drink beer with my gout?"))] == [
+        "diet", "alcohol"]  # every word the same: both kept, in the retriever's order
+
+
+def test_what_the_person_does_not_have_is_not_the_topic():
+    chest = P("chest", "Chest pain", "Chest pain that lasts more than a few minutes needs the emergency number.")
+    salt = P("salt", "Salt", "Adults should eat less than 5 g of salt a day to lower blood pressure.")
+    weights = WordWeights([chest.text, salt.text] + ["People with high blood pressure."] * 20)
+    topic = Topic.of("I have no chest pain or anything, just a question about how much salt I can have", weights)
+    assert [p.id for p, _ in choose([chest, salt], topic)] == ["salt"]
+
+
+def test_the_sentence_that_asks_counts_more_than_the_statements_around_it():
+    chest = P("chest", "Chest pain", "Chest pain after a stent needs the emergency number straight away.")
+    ldl = P("ldl", "LDL goals", "The guideline aims to cut LDL cholesterol by half or more.")
+    weights = WordWeights([chest.text, ldl.text] + ["People with high blood pressure."] * 20)
+    asked = Topic.of("Two years ago I had chest pain and got a stent. What should my LDL be now?", weights)
+    assert asked.score(frozenset({"chest"})) == pytest.approx(asked.score(frozenset({"ldl"})) / 2)  # as rare
+    # Counted in full, the history's three words would leave the LDL passage out as saying too little.
+    assert "ldl" in [p.id for p, _ in choose([chest, ldl], asked)]
+
+
+def test_peoples_words_match_the_guidelines_words():
+    urate = P("urate", "Urate targets in gout", "Keep serum urate below 360 µmol/L with gout.")
+    assert excerpt(urate.text, Topic.of("What uric acid level should I aim for?")) is not None
+    assert excerpt(urate.text, Topic.of("What level should I aim for?")) is None  # nothing shared
+
+
+def test_a_run_leaning_on_a_sentence_it_leaves_out_counts_for_less():
+    text = ("Blood pressure rises with age in most adults. Salt raises blood pressure in many adults. "
+            "This is why less salt and more potassium are advised together.")
+    quote = excerpt(text, Topic.of("Why is less salt advised?"), run=1)
+    assert quote.text == "Salt raises blood pressure in many adults."
+
+
+def test_no_shared_word_means_no_quote():
+    assert excerpt(TARGET.text, Topic.of("Can I eat cherries?", CORPUS)) is None
+    assert choose([TARGET, KIDNEY], Topic.of("Can I eat cherries?", CORPUS)) == []
