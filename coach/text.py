@@ -45,3 +45,35 @@ def mentions(indicator: str, text: str) -> bool:
 
 def without_numbers(text: str) -> str:
     return " ".join(READING_NUMBERS.sub(" ", text).split())
+
+
+# The guidelines are written in English: a question in Chinese ("中风有哪些症状？") shares no word with them.
+# These Chinese terms, for what the guidelines cover, add their English words to what is searched and to
+# the words quotes are chosen by ("stroke symptoms signs"); the person's message itself is not changed, and
+# triage and readings keep their own Chinese patterns. Small and hand-written on purpose: a longer term
+# wins over one inside it (高血压 over 血压), and single characters are left out (盐 is also in 盐酸).
+CHINESE_TERMS = {
+    "中风": "stroke", "脑卒中": "stroke", "卒中": "stroke", "心梗": "heart attack", "心肌梗死": "heart attack",
+    "心脏病": "heart disease", "胸痛": "chest pain", "胸口痛": "chest pain", "头痛": "headache",
+    "症状": "symptoms signs", "征兆": "warning signs", "迹象": "signs", "急救": "emergency",
+    "高血压": "high blood pressure hypertension", "血压": "blood pressure", "低血压": "low blood pressure",
+    "糖尿病": "diabetes", "血糖": "blood glucose sugar", "低血糖": "low glucose hypoglycaemia",
+    "空腹": "fasting", "餐后": "after meals", "糖化血红蛋白": "HbA1c",
+    "胆固醇": "cholesterol", "血脂": "blood lipids cholesterol", "甘油三酯": "triglycerides",
+    "低密度脂蛋白": "LDL cholesterol", "他汀": "statin",
+    "尿酸": "uric acid urate", "高尿酸": "high uric acid hyperuricaemia", "痛风": "gout",
+    "肥胖": "obesity", "超重": "overweight", "体重": "weight", "减肥": "weight loss", "腰围": "waist",
+    "食盐": "salt", "限盐": "salt reduction", "饮食": "diet eating", "运动": "exercise physical activity",
+    "吸烟": "smoking", "饮酒": "alcohol", "喝酒": "alcohol", "啤酒": "beer",
+    "怀孕": "pregnancy", "孕妇": "pregnancy", "目标": "target goal", "治疗": "treatment",
+    "预防": "prevention", "风险": "risk", "怎么办": "what to do",
+}
+_CHINESE_TERM = re.compile("|".join(sorted(map(re.escape, CHINESE_TERMS), key=len, reverse=True)))
+
+
+def english_terms(text: str) -> str:
+    """The English words for the Chinese terms in `text`, each once, in the order they appear ("" if none)."""
+    words: list[str] = []
+    for match in _CHINESE_TERM.finditer(text):
+        words += [w for w in CHINESE_TERMS[match.group(0)].split() if w not in words]
+    return " ".join(words)
