@@ -21,8 +21,9 @@ from coach.models import (
 from coach.profile.parse import clarified_glucose, parse_readings
 from coach.profile.store import EscalationRecord, ProfileStore
 from coach.prompts import render
+from coach.quoting import WordWeights, about_status, search_words
 from coach.scope import check_scope
-from coach.text import TOPICS, english_terms, mentions, without_numbers
+from coach.text import READING_NUMBERS, TOPICS, english_terms, mentions, without_numbers
 from coach.triage import triage
 from coach.verify import MARKER, verify
 
@@ -43,6 +44,7 @@ class Coach:
         self.generator = generator  # None: the deterministic composer writes every answer
         self.clock = clock
         self.max_attempts = max_attempts
+        self._weights: tuple[object, WordWeights] | None = None
 
     @property
     def backend(self) -> str:
@@ -98,14 +100,15 @@ class Coach:
             follow_up = self._follow_up(text, findings, recorded, profile, now)
             escalation = follow_up
         t = lap("assess", t)
-        passages = self._passages(text, findings, region, history or [])
+        passages = self._passages(text, findings, region, history or [], numbers_are_readings=bool(
+            parsed.readings or parsed.problems))
         t = lap("retrieve", t)
 
         # The composer judges relevance on the question plus, for a follow-up, the question it refers to.
-        refers_to = self._refers_to(text, findings, history or [])
-        topic = " ".join(x for x in (refers_to, text, _intent(text), english_terms(text)) if x)
+        topic = " ".join(x for x in (self._referent(text, findings, history or []), text, english_terms(text)) if x)
         composed, citations = compose_answer(topic, findings, passages, result, scope, recorded, parsed.problems,
-                                             self._lookup, follow_up, goals=risk_goals(profile, text, findings))
+                                             self._lookup, follow_up, self._word_weights(),
+                                             goals=risk_goals(profile, text, findings))
         reply_text, verification, backend = composed, Verification(passed=True), "composer"
         # Rule-decided advice is never left to a model: urgent replies and the scope guard are the composer's,
         # and a routine follow-up is the composer's sentence appended to a generated answer.
@@ -164,9 +167,10 @@ class Coach:
             readings = new
         return assess(profile or Profile(id="anonymous", display_name="You", region=region), readings, now)
 
-    def _passages(self, text: str, findings: list[IndicatorFinding], region: str, history: list[Turn]):
+    def _passages(self, text: str, findings: list[IndicatorFinding], region: str, history: list[Turn],
+                  numbers_are_readings: bool = True):
         try:
-            return self.retriever.search(self._query(text, findings, history),
+            return self.retriever.search(self._query(text, findings, history, numbers_are_readings),
                                          filters=SearchFilters(region=region)).passages
         except QueryError:
             return []
@@ -205,18 +209,33 @@ class Coach:
                 Verification(passed=False, fell_back=True, attempts=self.max_attempts, problems=problems),
                 "composer")
 
-    def _query(self, text: str, findings: list[IndicatorFinding], history: list[Turn]) -> str:
-        """What to search for: the question without its reading numbers, what the findings it is about
-        mean ("Stage 2 hypertension blood pressure"), and for a follow-up ("what can I do about it?")
-        the previous question it refers to."""
-        asked = without_numbers(text)
+    def _query(self, text: str, findings: list[IndicatorFinding], history: list[Turn],
+               numbers_are_readings: bool = True) -> str:
+        """What to search for: the question without its reading numbers (a question about a number, "is
+        180/120 dangerous?", keeps it), what the findings it is about mean ("Stage 2 hypertension blood
+        pressure"; only which indicator for a target, signs or how to measure, whatever its status), words
+        for what it asks ("target goal"), and for a follow-up ("what can I do about it?") the previous
+        question it refers to."""
+        asked = without_numbers(text) if numbers_are_readings else text
         asked = " ".join(x for x in (asked, english_terms(text)) if x)  # 中风 -> stroke: the guidelines are English
         follow_up = self._refers_to(text, findings, history)
         about = [f for f in findings if mentions(f.indicator, text + " " + follow_up)]
+        if follow_up and about and _reported_readings(history):
+            follow_up = ""  # "it" is the reading: its findings say what it means; "at my checkup" adds noise
         if not about and not follow_up:  # "what should I do?": the finding that needs attention most
             about = sorted((f for f in findings if f.severity >= 2), key=lambda f: -f.severity)[:1]
-        context = [f"{f.label} {f.indicator.replace('_', ' ')}" for f in about[:2]]
-        return " ".join(x for x in (follow_up, asked, _intent(text), *context) if x)
+        status = about_status(text)
+        context = [f"{f.label + ' ' if status else ''}{f.indicator.replace('_', ' ')}" for f in about[:2]]
+        return " ".join(x for x in (follow_up, asked, search_words(text), *context) if x)
+
+    def _referent(self, text: str, findings: list[IndicatorFinding], history: list[Turn]) -> str:
+        """What a follow-up is about: the previous question, or what the findings of a message that only
+        reported readings mean ("Prediabetes range fasting glucose" for "my sugar was 112 this morning")."""
+        previous = self._refers_to(text, findings, history)
+        about = [f for f in findings if previous and mentions(f.indicator, previous)]
+        if about and _reported_readings(history):
+            return " ".join(f"{f.label} {f.indicator.replace('_', ' ')}" for f in about[:2])
+        return previous
 
     @staticmethod
     def _refers_to(text: str, findings: list[IndicatorFinding], history: list[Turn]) -> str:
@@ -229,19 +248,21 @@ class Coach:
     def _lookup(self, passage_id: str):
         return self.retriever.passages[passage_id]
 
+    def _word_weights(self) -> WordWeights:
+        """Word weights over the indexed passages, rebuilt when the index's passages change."""
+        passages = self.retriever.passages
+        if self._weights is None or self._weights[0] is not passages:
+            self._weights = (passages, WordWeights(p.text for p in passages.values()))
+        return self._weights[1]
+
     def _plain(self, text: str, timings: dict) -> CoachReply:
         return CoachReply(text=text, verification=Verification(passed=True), backend="composer", timings_ms=timings)
 
 
-# "What can I do about it?", "how do I lower it", "without medicine": people asking what to do
-# themselves. The words the lifestyle passages use are added to what is searched and quoted.
-ACTION = re.compile(r"\bwhat (?:can|should|could) i do\b|\bhow (?:can|do|could|should) i (?:lower|reduce|improve|"
-                    r"bring|get|fix|control)\b|\bwithout (?:medicine|medication|pills|tablets|drugs)\b|\bnaturally\b",
-                    re.I)
-
-
-def _intent(text: str) -> str:
-    return "lifestyle changes to lower it" if ACTION.search(text) else ""
+def _reported_readings(history: list[Turn]) -> bool:
+    """Whether the person's last message reported readings and asked nothing ("my sugar was 112 today")."""
+    previous = next((t.text for t in reversed(history) if t.role == "user"), "")
+    return bool(READING_NUMBERS.search(previous)) and "?" not in previous and "？" not in previous
 
 
 def _renumber(text: str, citations: list) -> tuple[str, list]:
