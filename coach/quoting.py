@@ -18,7 +18,7 @@ from knowledge.bm25 import stem, words
 from knowledge.chunking import split_sentences
 
 # A sentence opening like this refers back to the one before it.
-LEANS_BACK = re.compile(r"^(This|These|That|Those|It|Its|They|Their|Such|Both|Here)\b")
+LEANS_BACK = re.compile(r"^(This|These|That|Those|It|Its|They|Their|Such|Both|Here|Because (?:this|that))\b")
 LIST_ITEM = re.compile(r"^(?:[-*]|\d+\.)\s+")
 LEAD_BONUS = 1.0  # passages are written lead first
 LEANS_BACK_PENALTY = 3.0

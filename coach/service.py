@@ -102,6 +102,9 @@ class Coach:
         t = lap("assess", t)
         passages = self._passages(text, findings, region, history or [], numbers_are_readings=bool(
             parsed.readings or parsed.problems))
+        # A red flag told as past history ("two years ago I had chest pain") is not happening now: its
+        # emergency advice does not answer what was asked.
+        passages = [p for p in passages if p.id not in {h.passage_id for h in result.history}]
         t = lap("retrieve", t)
 
         # The composer judges relevance on the question plus, for a follow-up, the question it refers to.

@@ -66,6 +66,9 @@ class TriageResult(BaseModel):
     level: Level
     hits: list[RedFlagHit] = Field(default_factory=list)
     checked: list[str] = Field(description="Red flags looked for and not found")
+    history: list[RedFlagHit] = Field(default_factory=list, description="Red flags the message mentions only "
+                                      "as past history (a stroke two years ago): not raised, and their "
+                                      "emergency advice is not the answer")
 
     @property
     def is_emergency(self) -> bool:
@@ -91,27 +94,33 @@ def triage(text: str, readings: list[Reading] | None = None, profile: Profile | 
     """Red flags in `text` (and in `readings`, e.g. the ones just reported), most severe level first."""
     book = load_red_flags()
     hits: list[RedFlagHit] = []
+    history: list[RedFlagHit] = []
     for flag in book.flags:
-        evidence = _text_match(flag, text, language)
-        if evidence and all(_mentions(book.helpers[h], text) for h in flag.requires_any):
-            hits.append(RedFlagHit(id=flag.id, level=flag.level, label=flag.label, passage_id=flag.passage,
-                                   evidence=evidence))
+        evidence, past = _text_match(flag, text, language)
+        if (evidence or past) and all(_mentions(book.helpers[h], text) for h in flag.requires_any):
+            (hits if evidence else history).append(RedFlagHit(
+                id=flag.id, level=flag.level, label=flag.label, passage_id=flag.passage, evidence=evidence or past))
     hits.extend(_reading_flags(readings or [], text, profile, book))
     hits.sort(key=lambda h: -LEVELS.index(h.level))
     level: Level = hits[0].level if hits else "none"
     found = {h.id for h in hits}
-    return TriageResult(level=level, hits=hits, checked=[c for c in ALL_CHECKS if c not in found])
+    return TriageResult(level=level, hits=hits, checked=[c for c in ALL_CHECKS if c not in found], history=history)
 
 
-def _text_match(flag: RedFlag, text: str, language: str) -> str | None:
+def _text_match(flag: RedFlag, text: str, language: str) -> tuple[str | None, str | None]:
+    """The words reporting the red flag now, else None; and the words placing it in the past, if any."""
+    past = None
     # Every language's patterns are tried: people mix languages, and missing a red flag costs more.
     for pattern in flag.patterns.get(language, []) + [p for lang, ps in flag.patterns.items()
                                                       if lang != language for p in ps]:
         for match in re.finditer(pattern, text, re.I):
-            if not (_negated(text, match.start()) or _only_asking(text, match.start())
-                    or _in_the_past(text, match.start())):
-                return match.group(0).strip()
-    return None
+            if _negated(text, match.start()) or _only_asking(text, match.start()):
+                continue
+            if _in_the_past(text, match.start()):
+                past = past or match.group(0).strip()
+                continue
+            return match.group(0).strip(), None
+    return None, past
 
 
 def _negated(text: str, position: int) -> bool:

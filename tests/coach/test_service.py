@@ -173,3 +173,12 @@ def test_a_glucose_asked_about_is_recorded_when_the_next_message_says_fasting(gu
     history += [Turn(role="user", text="it was fasting, before breakfast"), Turn(role="coach", text=second.text)]
     coach.reply("yes, fasting", sam, history)
     assert len(store.readings("sam")) == 1
+
+
+def test_a_relatives_past_stroke_gets_the_risk_answer_not_the_emergency_advice(guideline_index, store):
+    reply = make_coach(guideline_index, store).reply(
+        "My mother had a stroke with slurred speech when she was 70. Does that mean my blood pressure matters "
+        "more?", store.get_profile("sam"))
+    cited = {c.passage_id for c in reply.citations}
+    assert reply.escalation is None and "emergency-red-flags#stroke-be-fast" not in cited
+    assert "htn-acc-aha-2017#bp-and-cvd-risk" in cited and "twice the risk" in reply.text

@@ -119,3 +119,22 @@ def test_every_red_flag_passage_exists():
     from tests.conftest import REPO
     known = {p.id for p in load_corpus(REPO / "guidelines").passages}
     assert {f.passage for f in load_red_flags().flags} <= known
+
+
+@pytest.mark.parametrize("text, flag, passage", [
+    ("My mother had a stroke with slurred speech when she was 70. Does that mean my blood pressure matters more?",
+     "stroke", "emergency-red-flags#stroke-be-fast"),
+    ("Two years ago I had chest pain and got a stent. What should my LDL be now?", "chest_pain",
+     "emergency-red-flags#heart-attack-signs"),
+    ("两年前我胸痛过", "chest_pain", "emergency-red-flags#heart-attack-signs"),
+])
+def test_a_red_flag_told_as_history_is_kept_apart_not_raised(text, flag, passage):
+    result = triage(text)
+    assert result.level == "none" and result.hits == []
+    assert [(h.id, h.passage_id) for h in result.history] == [(flag, passage)]
+
+
+@pytest.mark.parametrize("text", ["I had chest pain two years ago and it is back again now",
+                                  "no chest pain", "what are the signs of a stroke?"])
+def test_a_symptom_now_a_negated_one_or_a_question_is_no_history(text):
+    assert triage(text).history == []
