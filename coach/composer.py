@@ -115,6 +115,12 @@ def compose_answer(question: str, findings: list[IndicatorFinding], passages: li
     return " ".join(parts), citations.items
 
 
+def self_care_sentences(findings: list[IndicatorFinding], question: str, citations: Citations) -> list[str]:
+    """The self-care advice of the findings an answer is about, cited: appended to a generated answer too."""
+    return [f"{care.advice} {citations.cite(care.passage)}." for f in _relevant(findings, question)
+            if (care := self_care_for(f))]
+
+
 def follow_up_sentence(follow_up: Escalation, citations: Citations) -> str:
     return (f"Please see your clinician {follow_up.within or 'soon'} about this: {follow_up.reason} "
             f"{citations.cite(follow_up.passage_id)}.")

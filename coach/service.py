@@ -11,7 +11,9 @@ from knowledge.models import SearchFilters
 from knowledge.retrieve import HybridRetriever, QueryError
 
 from coach.assessment import assess
-from coach.composer import Citations, compose_answer, compose_emergency, escalation_for, follow_up_sentence
+from coach.composer import (
+    Citations, compose_answer, compose_emergency, escalation_for, follow_up_sentence, self_care_sentences,
+)
 from coach.generation import Generator
 from coach.goals import risk_goals
 from coach.follow_up import follow_up_for
@@ -203,6 +205,8 @@ class Coach:
             text = self.generator.generate(prompt).strip()
             check = verify(text, citations.items, findings, question, recorded)
             if check.passed:
+                for advice in self_care_sentences(findings, question, citations):
+                    text += " " + advice  # rule-decided, like the follow-up: not left to the model
                 if follow_up is not None:
                     text += " " + follow_up_sentence(follow_up, citations)
                 text, cited = _renumber(text, citations.items)

@@ -182,3 +182,13 @@ def test_a_relatives_past_stroke_gets_the_risk_answer_not_the_emergency_advice(g
     cited = {c.passage_id for c in reply.citations}
     assert reply.escalation is None and "emergency-red-flags#stroke-be-fast" not in cited
     assert "htn-acc-aha-2017#bp-and-cvd-risk" in cited and "twice the risk" in reply.text
+
+
+def test_a_generated_answer_about_a_low_glucose_gets_the_rules_treatment_appended(guideline_index, store):
+    generator = ScriptedGenerator(["Your fasting glucose is in the low range [1]."])
+    reply = make_coach(guideline_index, store, generator).reply("my fasting sugar was 62 mg/dL this morning",
+                                                                store.get_profile("sam"))
+    assert reply.backend == "scripted" and reply.verification.passed
+    assert reply.text.startswith("Your fasting glucose is in the low range [1]. If your glucose is below 70 mg/dL")
+    assert "take 15-20 g of glucose" in reply.text
+    assert "dm-ada-glycemic-targets#hypoglycemia-treatment" in {c.passage_id for c in reply.citations}
