@@ -1,4 +1,10 @@
-"""Split a passage into embedding chunks at sentence boundaries, sized for MiniLM's 256-token window."""
+"""Split a passage into embedding chunks at sentence boundaries, sized for MiniLM's 256-token window.
+
+A passage that fits the window is embedded whole, as one chunk: splitting the corpus's 150-200-word
+passages into halves cost recall (each half lost the other's context: bench/retrieval.py measured
+recall@5 0.847 with 150-word chunks against 0.863 with whole passages) and embedded every heading twice.
+Only a passage longer than the window is split, so no text is cut off unseen.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ from knowledge.models import Passage
 # A sentence ends at . ! ? followed by space and a capital, digit, bracket or list marker.
 # Decimals (7.0) and "e.g. the" never match because no space-and-capital follows the dot.
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'*\-])")
-MAX_CHUNK_WORDS = 150
+MAX_CHUNK_WORDS = 190  # about 250 wordpieces with the heading path: MiniLM's window is 256
 
 
 class Chunk(BaseModel):

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from knowledge.chunking import chunk_passage
+from knowledge.chunking import MAX_CHUNK_WORDS, chunk_passage
 from knowledge.corpus import load_corpus
 from tests.conftest import REPO
 
@@ -40,7 +40,7 @@ def test_passages_are_sized_for_the_embedding_model(corpus):
         words = len(p.text.split())
         assert 40 <= words <= 260, f"{p.id} has {words} words"
         for chunk in chunk_passage(p):
-            assert len(chunk.text.split()) <= 150 or "\n" not in chunk.text, chunk.id
+            assert len(chunk.text.split()) <= MAX_CHUNK_WORDS or "\n" not in chunk.text, chunk.id
 
 
 def test_topics_the_coach_relies_on_are_present(corpus):
