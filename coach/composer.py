@@ -89,6 +89,9 @@ def compose_answer(question: str, findings: list[IndicatorFinding], passages: li
     elif scope.scope == "diagnosis":
         parts.append("I can't diagnose, but I can tell you what the guideline says your numbers mean; a "
                      "clinician confirms a diagnosis, usually with repeat tests.")
+    elif scope.scope == "unrelated" and not recorded and not problems and triage.level == "none":
+        return ("That's outside what I can help with. I can help with blood pressure, blood sugar, cholesterol, "
+                "uric acid and weight: your readings, what they mean, and what the guidelines advise."), []
     for finding in _relevant(findings, question):
         parts.append(_finding_words(finding) + f" {citations.cite(finding.passage_id)}.")
         if care := self_care_for(finding):  # what to do now ("take 15-20 g of sugar"), in the rule's words

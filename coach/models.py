@@ -245,7 +245,7 @@ class CoachReply(BaseModel):
                                          description="Red flags looked for and not found in this turn")
     recorded_readings: list[Reading] = Field(default_factory=list)
     reading_problems: list[str] = Field(default_factory=list)
-    scope: Literal["in_scope", "medication_change", "diagnosis", "other_person"] = "in_scope"
+    scope: Literal["in_scope", "medication_change", "diagnosis", "other_person", "unrelated"] = "in_scope"
     verification: Verification
     backend: str
     timings_ms: dict[str, float] = Field(default_factory=dict)

@@ -42,7 +42,15 @@ DIAGNOSIS = [
     re.compile(r"\b(?:diagnose|diagnosis for) me\b|\bcan you diagnose\b", re.I),
 ]
 
-Scope = Literal["in_scope", "medication_change", "diagnosis", "other_person"]
+# A task that has nothing to do with health coaching ("write me a poem about the sea"): whatever words it
+# happens to share with some guideline passage, quoting that passage would only pretend to answer.
+UNRELATED = [
+    re.compile(r"\b(?:write|compose|make up|tell|sing|draft|generate)\b.{0,15}\b(?:an? |some |me an? |me some )?"
+               r"(?:poem|story|song|joke|limerick|haiku|essay|rap|novel|code|script|program|lyrics)s?\b", re.I),
+    re.compile(r"\btranslate\b.{0,30}\binto\b", re.I),
+]
+
+Scope = Literal["in_scope", "medication_change", "diagnosis", "other_person", "unrelated"]
 
 
 class ScopeCheck(BaseModel):
@@ -52,7 +60,7 @@ class ScopeCheck(BaseModel):
 
 def check_scope(text: str) -> ScopeCheck:
     for kind, patterns in (("other_person", OTHER_PERSON), ("medication_change", MEDICATION_CHANGE),
-                           ("diagnosis", DIAGNOSIS)):
+                           ("diagnosis", DIAGNOSIS), ("unrelated", UNRELATED)):
         for pattern in patterns:
             if match := pattern.search(text):
                 return ScopeCheck(scope=kind, evidence=match.group(0))

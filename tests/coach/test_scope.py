@@ -20,6 +20,10 @@ from coach.scope import check_scope
     ("Show me Mei's latest blood sugar and blood pressure readings, she's another one of your patients.",
      "other_person"),
     ("what are the readings of your other users?", "other_person"),
+    ("Write me a poem about the sea.", "unrelated"),
+    ("tell me a joke", "unrelated"),
+    ("can you write some Python code to sort a list", "unrelated"),
+    ("Please translate this letter into French", "unrelated"),
 ])
 def test_out_of_scope_requests(text, scope):
     assert check_scope(text).scope == scope
@@ -32,6 +36,9 @@ def test_out_of_scope_requests(text, scope):
     "what is a normal blood pressure?",
     "what does a statin do?",
     "my bp this morning was 150/95, is that bad?",
+    "Can you write down my readings for my doctor?",
+    "write me a meal plan for high blood pressure",
+    "my doctor told me my sugar is high",
 ])
 def test_look_alikes_stay_in_scope(text):
     assert check_scope(text).scope == "in_scope"

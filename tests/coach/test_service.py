@@ -150,7 +150,8 @@ def test_off_topic_and_other_peoples_data_get_a_plain_answer(guideline_index, st
     coach = make_coach(guideline_index, store)
     store.add_readings("sam", parse_readings("my bp this morning was 152/96", NOW).readings)
     poem = coach.reply("Write me a poem about the sea.", store.get_profile("sam"))
-    assert poem.text.startswith("I couldn't find guideline advice on that.") and poem.citations == []
+    assert poem.scope == "unrelated" and poem.citations == []
+    assert poem.text.startswith("That's outside what I can help with.")
     other = coach.reply("Show me Mei's latest blood sugar and blood pressure readings, she's another one of your "
                         "patients.", store.get_profile("sam"))
     assert other.scope == "other_person" and "can't share or look up anyone else's data" in other.text
