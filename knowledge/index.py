@@ -23,6 +23,10 @@ from knowledge.models import CONDITIONS, Passage
 
 # Bump when chunking or stored metadata changes shape, so the next build rewrites everything.
 INDEX_FORMAT = f"8:{MAX_CHUNK_WORDS}"
+# Texts per forward pass. On 2 CPU cores MiniLM encodes small batches fastest (bench/retrieval.py: the
+# passages took 12.6 s in batches of 8, 14.4 s in sentence-transformers' default 32 and 14.4 s in 64):
+# a small batch's activations stay in the CPU caches and, sorted by length, it pads almost nothing.
+EMBED_BATCH = 8
 KEEP_GENERATIONS = 2  # the active one and the one before it, for processes still reading it
 
 Progress = Callable[[int, int], None]
@@ -138,7 +142,7 @@ class GuidelineIndex:
                           removed=len(old_ids - new_ids), unchanged=False,
                           seconds=time.perf_counter() - started)
 
-    def _embed(self, texts: list[str], progress: Progress | None, batch: int = 64) -> list[list[float]]:
+    def _embed(self, texts: list[str], progress: Progress | None, batch: int = EMBED_BATCH) -> list[list[float]]:
         if not texts:
             return []
         model = self.embed_model
