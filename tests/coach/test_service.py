@@ -193,3 +193,14 @@ def test_a_generated_answer_about_a_low_glucose_gets_the_rules_treatment_appende
     assert reply.text.startswith("Your fasting glucose is in the low range [1]. If your glucose is below 70 mg/dL")
     assert "take 15-20 g of glucose" in reply.text
     assert "dm-ada-glycemic-targets#hypoglycemia-treatment" in {c.passage_id for c in reply.citations}
+
+
+def test_coaches_over_the_same_passages_share_their_word_weights(guideline_index, store):
+    # A Coach is made per chat session and per evaluated scenario; the weights take ~35 ms to build.
+    retriever = HybridRetriever(guideline_index)
+    first = Coach(retriever, store, None, clock=lambda: NOW)
+    second = Coach(retriever, store, None, clock=lambda: NOW)
+    weights = first._word_weights()
+    assert second._word_weights() is weights
+    retriever.refresh()  # a re-index gives the retriever a new passage table: the weights follow it
+    assert second._word_weights() is not weights
