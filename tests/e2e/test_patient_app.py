@@ -67,9 +67,17 @@ def send(page, text: str):
 
 def attach(page, path):
     """Attach a file to the next message and wait until its upload is done (sending earlier drops it)."""
-    from playwright.sync_api import expect
-    page.locator("#upload-button-input").set_input_files(str(path))
-    page.get_by_text(path.name, exact=True).filter(visible=True).first.wait_for()
+    from playwright.sync_api import TimeoutError, expect
+    # A file chosen while the previous message's task is still winding down can be dropped by the page
+    # (seen once on a loaded CI machine): choose it again until its chip shows.
+    for attempt in range(4):
+        page.locator("#upload-button-input").set_input_files(str(path))
+        try:
+            page.get_by_text(path.name, exact=True).filter(visible=True).first.wait_for(timeout=15_000)
+            break
+        except TimeoutError:
+            if attempt == 3:
+                raise
     page.locator("#chat-input").fill(" ")
     expect(page.locator("#chat-submit")).to_be_enabled()
 
