@@ -13,15 +13,14 @@ import hashlib
 import hmac
 import re
 import secrets
-from pathlib import Path
 from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Boolean, Column, DateTime, MetaData, String, Table, create_engine, event, select
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import IntegrityError, NoSuchModuleError, OperationalError
+from sqlalchemy import Boolean, Column, DateTime, MetaData, String, Table, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
-from coach.profile.store import StoreUnavailable, database_url
+from coach.profile.store import open_engine
 
 Role = Literal["patient", "manager", "evaluator"]
 ROLES: tuple[str, ...] = get_args(Role)
@@ -132,22 +131,7 @@ class AccountStore:
     """
 
     def __init__(self, url: str):
-        url = database_url(url)  # postgresql:// means psycopg 3, as for the profile store
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        shown = make_url(url).render_as_string(hide_password=True)
-        try:
-            self.engine: Engine = create_engine(url, future=True)
-        except (NoSuchModuleError, ImportError):
-            raise StoreUnavailable(f"no installed database driver for {shown}") from None
-        if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        try:
-            metadata.create_all(self.engine)
-        except OperationalError as exc:
-            self.engine.dispose()
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise StoreUnavailable(f"cannot open the accounts database {shown}: {reason}") from None
+        self.engine: Engine = open_engine(url, "accounts database", metadata)
         self._dummy_hash: str | None = None
 
     def close(self) -> None:
@@ -222,10 +206,3 @@ class AccountStore:
 
 def _account(row) -> Account:
     return Account.model_validate({k: v for k, v in row.items() if k != "password_hash"})
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")  # the chat app and the CLI may write at the same time
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()

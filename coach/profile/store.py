@@ -111,23 +111,7 @@ class ProfileStore:
     """Profiles and their readings. `url`: sqlite:///file.db or postgresql+psycopg://..."""
 
     def __init__(self, url: str):
-        url = database_url(url)
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        shown = make_url(url).render_as_string(hide_password=True)
-        try:
-            self.engine: Engine = create_engine(url, future=True)
-        except (NoSuchModuleError, ImportError):
-            raise StoreUnavailable(f"no installed database driver for {shown}; use sqlite:/// or "
-                                   "postgresql+psycopg:// (psycopg 3 is installed)") from None
-        if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        try:
-            metadata.create_all(self.engine)
-        except OperationalError as exc:
-            self.engine.dispose()
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise StoreUnavailable(f"cannot open the profile database {shown}: {reason}") from None
+        self.engine: Engine = open_engine(url, "profile database", metadata)
 
     def close(self) -> None:
         """Close pooled connections (a PostgreSQL server keeps one per open connection)."""
@@ -241,9 +225,34 @@ def _insert_readings(conn: Connection, profile_id: str, new: list[Reading]) -> l
     return [r.model_copy(update={"id": i}) for r, i in zip(new, ids, strict=True)]
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def open_engine(url: str, what: str, schema: MetaData) -> Engine:
+    """An engine for `url` with `schema`'s tables created: the one way every store of the coach opens
+    its database (profiles, accounts). Raises StoreUnavailable, one line and no password, for a missing
+    driver or a database that cannot be opened; `what` names the database in that message."""
+    url = database_url(url)
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    shown = make_url(url).render_as_string(hide_password=True)
+    try:
+        engine = create_engine(url, future=True)
+    except (NoSuchModuleError, ImportError):
+        raise StoreUnavailable(f"no installed database driver for {shown}; use sqlite:/// or "
+                               "postgresql+psycopg:// (psycopg 3 is installed)") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", sqlite_pragmas)
+    try:
+        schema.create_all(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StoreUnavailable(f"cannot open the {what} {shown}: {reason}") from None
+    return engine
+
+
+def sqlite_pragmas(dbapi_connection, _record) -> None:
+    """Every SQLite connection of the coach: the chat app, the CLI and the manager console share files."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer (chat + manager console)
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA busy_timeout=5000")  # a second writer waits instead of failing
     cursor.close()

@@ -69,7 +69,7 @@ from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.schema import CreateColumn
 
-from coach.profile.store import StoreUnavailable
+from coach.profile.store import StoreUnavailable, sqlite_pragmas
 from coach.settings import CoachSettings
 
 FILES_URL_PREFIX = "/coach-files"
@@ -307,7 +307,7 @@ class CoachDataLayer(SQLAlchemyDataLayer):
     def __init__(self, conninfo: str, storage_provider: BaseStorageClient | None = None, **kwargs):
         super().__init__(conninfo=conninfo, storage_provider=storage_provider, **kwargs)
         if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "connect", sqlite_pragmas)
         self._step_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def create_step(self, step_dict):
@@ -401,14 +401,6 @@ def _decode(record: dict, kind: str) -> dict:
             if isinstance(record.get(field), int):
                 record[field] = bool(record[field])
     return record
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
 
 
 def make_data_layer(settings: CoachSettings, url_prefix: str = FILES_URL_PREFIX) -> CoachDataLayer:
