@@ -22,24 +22,26 @@ UNIT = r"\s*(mmol\s*/\s*l|mg\s*/\s*dl|[uµμ]mol\s*/\s*l|mmol\s*/\s*mol|%|kg|lbs
 GAP = r"[^\d\n]{0,30}?"  # words between the name and the number ("this morning was")
 
 BP = re.compile(r"(?<![\d/.])(\d{2,3})\s*(?:/|over)\s*(\d{2,3})(?![\d/])\s*(mm\s*hg)?", re.I)
-BP_WORDS = re.compile(r"\b(bp|blood\s*pressure|pressure|reading|mm\s*hg|systolic|diastolic|top number)\b", re.I)
+# Chinese words carry no \b (a Chinese character is a word character, so "血压是150" has no boundary).
+BP_WORDS = re.compile(r"\b(bp|blood\s*pressure|pressure|reading|mm\s*hg|systolic|diastolic|top number)\b"
+                      r"|血压|高压|低压|毫米汞柱", re.I)
 
 # (indicator or 'glucose', pattern for its name). Glucose is split into fasting / after a meal below.
 NAMED: list[tuple[str, re.Pattern]] = [
-    ("hba1c", re.compile(r"\b(?:hb\s*a1c|a1c|glycated ha?emoglobin)\b", re.I)),
-    ("glucose", re.compile(r"\b(?:blood\s*)?(?:sugar|glucose|bg)\b", re.I)),
-    ("ldl_c", re.compile(r"\b(?:ldl(?:-c)?|bad cholesterol)\b", re.I)),
-    ("hdl_c", re.compile(r"\b(?:hdl(?:-c)?|good cholesterol)\b", re.I)),
-    ("total_cholesterol", re.compile(r"\b(?:total cholesterol|cholesterol total|tc)\b", re.I)),
-    ("triglycerides", re.compile(r"\b(?:triglycerides?|trigs?|tg)\b", re.I)),
-    ("uric_acid", re.compile(r"\b(?:uric acid|urate|ua)\b", re.I)),
-    ("weight", re.compile(r"\b(?:weight|weigh(?:s|ed)?)\b", re.I)),
-    ("waist", re.compile(r"\bwaist(?: size| circumference)?\b", re.I)),
-    ("heart_rate", re.compile(r"\b(?:pulse|heart\s*rate|hr)\b", re.I)),
+    ("hba1c", re.compile(r"\b(?:hb\s*a1c|a1c|glycated ha?emoglobin)\b|糖化血红蛋白|糖化", re.I)),
+    ("glucose", re.compile(r"\b(?:blood\s*)?(?:sugar|glucose|bg)\b|血糖", re.I)),
+    ("ldl_c", re.compile(r"\b(?:ldl(?:-c)?|bad cholesterol)\b|低密度脂蛋白(?:胆固醇)?", re.I)),
+    ("hdl_c", re.compile(r"\b(?:hdl(?:-c)?|good cholesterol)\b|高密度脂蛋白(?:胆固醇)?", re.I)),
+    ("total_cholesterol", re.compile(r"\b(?:total cholesterol|cholesterol total|tc)\b|总胆固醇", re.I)),
+    ("triglycerides", re.compile(r"\b(?:triglycerides?|trigs?|tg)\b|甘油三酯", re.I)),
+    ("uric_acid", re.compile(r"\b(?:uric acid|urate|ua)\b|尿酸", re.I)),
+    ("weight", re.compile(r"\b(?:weight|weigh(?:s|ed)?)\b|体重", re.I)),
+    ("waist", re.compile(r"\bwaist(?: size| circumference)?\b|腰围", re.I)),
+    ("heart_rate", re.compile(r"\b(?:pulse|heart\s*rate|hr)\b|心率|脉搏", re.I)),
 ]
-FASTING = re.compile(r"\b(fasting|fasted|before breakfast|empty stomach|on waking)\b", re.I)
+FASTING = re.compile(r"\b(fasting|fasted|before breakfast|empty stomach|on waking)\b|空腹|早餐前|早饭前", re.I)
 AFTER_MEAL = re.compile(r"\b(after (?:a |my )?(?:meal|eating|lunch|dinner|breakfast)|post[- ]?(?:meal|prandial)|"
-                        r"\d\s*h(?:ours?|rs?)? after)\b", re.I)
+                        r"\d\s*h(?:ours?|rs?)? after)\b|餐后|饭后", re.I)
 # A glucose without "fasting" or "after a meal" is not guessed: the person is asked, and the answer is read
 # with the previous message (clarified_glucose).
 ASK_GLUCOSE_CONTEXT = "was it fasting or after a meal? Tell me and I'll record it."
@@ -53,8 +55,8 @@ UNITLESS: dict[str, tuple[float, str, str]] = {
 }
 
 
-FIRST_PERSON = re.compile(r"\b(my|i|i'?m|i'?ve|me|mine|we|our|today|yesterday|this morning|last night|got|was)\b",
-                          re.I)
+FIRST_PERSON = re.compile(r"\b(my|i|i'?m|i'?ve|me|mine|we|our|today|yesterday|this morning|last night|got|was)\b"
+                          r"|我|今天|昨天|今早|早上|晚上|刚才|测", re.I)
 
 
 def _about_a_threshold(text: str, position: int) -> bool:
@@ -155,25 +157,31 @@ def _add(out: ParsedReadings, name: str, raw: str, unit: str | None, text: str, 
 
 
 def _bp_context(text: str) -> str | None:
-    if re.search(r"\b(clinic|doctor'?s?|gp|office|surgery|hospital|nurse)\b", text, re.I):
+    if re.search(r"\b(clinic|doctor'?s?|gp|office|surgery|hospital|nurse)\b|医院|诊所|医生|体检", text, re.I):
         return "office"
-    if re.search(r"\b(home|at home|my (?:own )?(?:machine|monitor|cuff))\b", text, re.I):
+    if re.search(r"\b(home|at home|my (?:own )?(?:machine|monitor|cuff))\b|在家|家里|家用", text, re.I):
         return "home"
     return None
+
+
+DAY_WORDS = {"one": 1, "a": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+             "一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
+DAYS_AGO = re.compile(r"\b(\d{1,2}|one|a|two|three|four|five|six|seven)\s+days?\s+ago\b|(\d{1,2}|[一两二三四五六七])天前")
 
 
 def _when(text: str, now: dt.datetime) -> dt.datetime:
     """'this morning', 'last night', 'yesterday', 'N days ago'; otherwise now."""
     lowered = text.lower()
     day = now
-    if match := re.search(r"\b(\d{1,2})\s+days?\s+ago\b", lowered):
-        day = now - dt.timedelta(days=int(match.group(1)))
-    elif "yesterday" in lowered or "last night" in lowered:
+    if match := DAYS_AGO.search(lowered):
+        count = match.group(1) or match.group(2)
+        day = now - dt.timedelta(days=int(count) if count.isdigit() else DAY_WORDS[count])
+    elif any(w in lowered for w in ("yesterday", "last night", "昨天", "昨晚")):
         day = now - dt.timedelta(days=1)
-    if "morning" in lowered:
+    if "morning" in lowered or any(w in lowered for w in ("早上", "今早", "上午")):
         return day.replace(hour=8, minute=0, second=0, microsecond=0) if day.date() != now.date() or now.hour >= 8 \
             else day
-    if "last night" in lowered or "evening" in lowered or "tonight" in lowered:
+    if any(w in lowered for w in ("last night", "evening", "tonight", "晚上", "昨晚")):
         return day.replace(hour=21, minute=0, second=0, microsecond=0) if day.date() != now.date() or now.hour >= 21 \
             else day
     return day

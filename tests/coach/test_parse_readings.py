@@ -111,3 +111,30 @@ def test_the_answer_to_fasting_or_after_a_meal_records_the_glucose_asked_about(a
 ])
 def test_nothing_is_recorded_without_a_pending_glucose_and_a_plain_answer(asked, answer):
     assert clarified_glucose(asked, answer, NOW) == []
+
+
+@pytest.mark.parametrize("text, readings", [
+    ("我的血压是150/95", [("systolic_bp", 150, "mmHg", None), ("diastolic_bp", 95, "mmHg", None)]),
+    ("今天早上在家量血压148/92，高吗？", [("systolic_bp", 148, "mmHg", "home"), ("diastolic_bp", 92, "mmHg", "home")]),
+    ("医院测的血压 138/88 mmHg", [("systolic_bp", 138, "mmHg", "office"), ("diastolic_bp", 88, "mmHg", "office")]),
+    ("我空腹血糖7.8", [("fasting_glucose", 7.8, "mmol/L", "fasting")]),
+    ("饭后两小时血糖11.2 mmol/L", [("postprandial_glucose", 11.2, "mmol/L", "after_meal")]),
+    ("我的尿酸520", [("uric_acid", 520, "µmol/L", None)]),
+    ("体重72公斤，腰围88厘米", [("weight", 72, "kg", None), ("waist", 88, "cm", None)]),
+    ("我的糖化血红蛋白是7.2%", [("hba1c", 7.2, "%", None)]),
+])
+def test_readings_in_chinese_are_found(text, readings):
+    assert summary(text) == (readings, [])
+
+
+def test_a_question_in_chinese_about_a_number_records_nothing():
+    assert summary("血压140/90算高血压吗？") == ([], [])
+
+
+def test_days_in_words_and_in_chinese():
+    times = {text: parse_readings(text, NOW).readings[0].measured_at for text in
+             ["bp 130/80 two days ago", "bp 130/80 a day ago", "三天前血压130/80", "昨天晚上血压130/80"]}
+    assert times == {"bp 130/80 two days ago": dt.datetime(2026, 11, 20, 14, 0),
+                     "bp 130/80 a day ago": dt.datetime(2026, 11, 21, 14, 0),
+                     "三天前血压130/80": dt.datetime(2026, 11, 19, 14, 0),
+                     "昨天晚上血压130/80": dt.datetime(2026, 11, 21, 21, 0)}

@@ -204,3 +204,11 @@ def test_coaches_over_the_same_passages_share_their_word_weights(guideline_index
     assert second._word_weights() is weights
     retriever.refresh()  # a re-index gives the retriever a new passage table: the weights follow it
     assert second._word_weights() is not weights
+
+
+def test_a_reading_given_in_chinese_is_recorded_and_graded(guideline_index, store):
+    coach = make_coach(guideline_index, store)
+    reply = coach.reply("我的血压是150/95", store.get_profile("sam"))
+    assert [(r.indicator.value, r.value) for r in reply.recorded_readings] == [("systolic_bp", 150),
+                                                                              ("diastolic_bp", 95)]
+    assert any(c.passage_id.startswith("htn-") for c in reply.citations)
