@@ -343,6 +343,14 @@ class CoachDataLayer(SQLAlchemyDataLayer):
                 _decode(element, "element")
         return threads_
 
+    async def get_thread_author(self, thread_id: str) -> str:
+        """"" for a thread that does not exist: Chainlit's access check answers 404 for a falsy author,
+        while the base class raises, which the server turned into a 500 for a stale or mistyped link."""
+        try:
+            return await super().get_thread_author(thread_id)
+        except ValueError:
+            return ""
+
     async def get_step(self, step_id: str):
         step = await super().get_step(step_id)
         return _decode(step, "step") if step else step

@@ -92,6 +92,14 @@ async def write_conversation(layer: CoachDataLayer, thread_id: str, identifier: 
             "table": table, "csv": csv}
 
 
+async def _author_of_a_missing_thread(settings):
+    layer = make_data_layer(settings)
+    try:
+        return await layer.get_thread_author(str(uuid.uuid4()))
+    finally:
+        await layer.close()
+
+
 def test_thread_steps_elements_and_feedback_survive_a_restart(any_backend):
     settings = any_backend
     thread_id = str(uuid.uuid4())
@@ -115,6 +123,7 @@ def test_thread_steps_elements_and_feedback_survive_a_restart(any_backend):
 
     thread, stored, author = run(after())
     assert author == "mei"
+    assert run(_author_of_a_missing_thread(settings)) == ""  # Chainlit's access check answers 404 for it
     assert thread["name"] == "my blood pressure" and thread["userIdentifier"] == "mei"
     assert thread["metadata"] == {"chat_profile": "patient", "profile_id": "mei"}  # objects, not JSON text
     assert thread["tags"] == ["patient"]

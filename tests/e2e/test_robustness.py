@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import subprocess
 import time
+import uuid
 
 import pytest
 
@@ -235,6 +236,9 @@ def test_two_patients_at_once_never_see_each_other(server):
                 status, body = await b.request("GET", path)
                 assert status in (401, 403, 404), f"B read {path}: HTTP {status}"
                 assert b"171/101" not in (body if isinstance(body, bytes) else str(body).encode())
+
+            status, _ = await b.request("GET", f"/project/thread/{uuid.uuid4()}")
+            assert status == 404, f"a thread that does not exist: HTTP {status}"  # a stale link, not a crash
 
             intruder = session(server, "robust-b")
             try:
