@@ -123,16 +123,16 @@ class Coach:
 
         # The composer judges relevance on the question plus, for a follow-up, the question it refers to.
         topic = " ".join(x for x in (self._referent(text, findings, history or []), text, english_terms(text)) if x)
+        goals = risk_goals(profile, text, findings)
         composed, citations = compose_answer(topic, findings, passages, result, scope, recorded, parsed.problems,
-                                             self._lookup, follow_up, self._word_weights(),
-                                             goals=risk_goals(profile, text, findings))
+                                             self._lookup, follow_up, self._word_weights(), goals=goals)
         reply_text, verification, backend = composed, Verification(passed=True), "composer"
         # Rule-decided advice is never left to a model: urgent replies and the scope guard are the composer's,
         # and a routine follow-up is the composer's sentence appended to a generated answer.
         if self.generator is not None and (escalation is None or follow_up is not None) and scope.scope == "in_scope":
             reply_text, citations, verification, backend = self._generate(text, findings, passages, citations,
                                                                           composed, history or [], recorded,
-                                                                          follow_up)
+                                                                          follow_up, goals)
         t = lap("generate", t)
         if notes:
             reply_text = " ".join(notes) + " " + reply_text
@@ -209,7 +209,7 @@ class Coach:
         return prompt, citations
 
     def _generate(self, question, findings, passages, composed_citations, composed_text, history, recorded,
-                  follow_up=None):
+                  follow_up=None, goals=()):
         """Generate, verify, regenerate once; then fall back to the composer's answer."""
         prompt, citations = self._prompt(question, findings, passages, history)
         problems: list[str] = []
@@ -219,6 +219,8 @@ class Coach:
             if check.passed:
                 for advice in self_care_sentences(findings, question, citations):
                     text += " " + advice  # rule-decided, like the follow-up: not left to the model
+                for goal in goals:  # the goal the rules give the person's risk category, likewise
+                    text += f" {goal.text} {citations.cite(goal.passage_id)}."
                 if follow_up is not None:
                     text += " " + follow_up_sentence(follow_up, citations)
                 text, cited = _renumber(text, citations.items)

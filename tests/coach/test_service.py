@@ -212,3 +212,14 @@ def test_a_reading_given_in_chinese_is_recorded_and_graded(guideline_index, stor
     assert [(r.indicator.value, r.value) for r in reply.recorded_readings] == [("systolic_bp", 150),
                                                                               ("diastolic_bp", 95)]
     assert any(c.passage_id.startswith("htn-") for c in reply.citations)
+
+
+def test_a_generated_answer_gets_the_goal_of_the_persons_risk_category_appended(guideline_index, store):
+    from coach.models import Profile
+    store.create_profile(Profile(id="dave", display_name="Dave", region="us", sex="male", cv_risk="very_high"))
+    generator = ScriptedGenerator(["The guideline sets cholesterol goals by risk [1]."])
+    reply = make_coach(guideline_index, store, generator).reply("What should my LDL be now?",
+                                                                store.get_profile("dave"))
+    assert reply.backend == "scripted" and reply.verification.passed
+    assert "Your clinician has set your cardiovascular risk as very high" in reply.text and "70 mg/dL" in reply.text
+    assert "lipid-acc-aha-2018#very-high-risk-nonstatin" in {c.passage_id for c in reply.citations}
