@@ -92,3 +92,14 @@ def test_my_data_lists_the_profile_and_latest_readings():
     assert "- blood pressure:" in text and "- LDL cholesterol: 3.6 mmol/L" in text
     empty = render.my_data(Profile(id="x1", display_name="X"), [], [])
     assert "No readings yet" in empty
+
+
+def test_a_single_reading_gets_a_week_wide_time_axis_in_days():
+    bp_readings = [r for r in demo_readings(NOW) if r.indicator.value in ("systolic_bp", "diastolic_bp")]
+    readings = sorted(bp_readings, key=lambda r: r.measured_at)[-2:]  # the latest pair
+    bp = next(f for f in assess(DEMO_PROFILE, readings, NOW) if f.indicator == "blood_pressure")
+    figure = trend_figure(bp, readings)
+    start, end = (dt.datetime.fromisoformat(str(x)) for x in figure.layout.xaxis.range)
+    assert end - start == dt.timedelta(days=6) and start < readings[-1].measured_at < end
+    assert figure.layout.xaxis.tickformat == "%d %b"
+    assert trend_figure(bp, demo_readings(NOW)).layout.xaxis.range is None  # two weeks: plotly's own range

@@ -254,3 +254,18 @@ def test_a_new_patient_fills_in_the_profile_and_uploads_readings(browser, server
     indicators = sorted(r.indicator.value for r in profiles.readings("mei"))
     assert indicators == ["diastolic_bp", "fasting_glucose", "systolic_bp", "weight"], "nothing from the bad file"
     page.close()
+
+
+def test_a_reading_in_chinese_is_recorded_and_a_poem_request_is_declined(browser, server):
+    subprocess.run(COACH + ["users", "add", "wen", "--role", "patient", "--password-stdin"],
+                   input="wen-password-1\n", text=True, env=app_env(server.data_dir), check=True,
+                   capture_output=True)
+    page = login(browser, server, "wen", "wen-password-1")
+    reply = send(page, "我的血压是150/95")
+    reply.get_by_text(re.compile(r"I've recorded your blood pressure 150/95 mmHg")).wait_for()
+    readings = ProfileStore(sqlite_url(server.data_dir / "coach.db")).readings("wen")
+    assert sorted((r.indicator.value, r.value) for r in readings) == [("diastolic_bp", 95), ("systolic_bp", 150)]
+    poem = send(page, "Write me a poem about the sea.")
+    poem.get_by_text(re.compile(r"That's outside what I can help with")).wait_for()
+    page.screenshot(path=str(ARTIFACTS / "5-chinese-reading-and-poem.png"), full_page=True)
+    page.close()
