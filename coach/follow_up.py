@@ -8,29 +8,23 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from coach.finding_rules import FindingRule, load_finding_rules
 from coach.models import Escalation, IndicatorFinding, Profile, ProfileCondition
 
 FOLLOW_UP_FILE = Path(__file__).resolve().parent / "rules" / "follow_up.yaml"
 
 
-class FollowUpRule(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    id: str
-    rules: list[str] = Field(min_length=1, description="Indicator rule ids whose findings this applies to")
-    statuses: list[str] = Field(min_length=1)
+class FollowUpRule(FindingRule):
     unless_conditions: list[ProfileCondition] = Field(default_factory=list)
     within: str = Field(description="When to see the clinician, as the passage states it")
     reason: str
-    passage: str
 
 
 @lru_cache(maxsize=2)
 def load_follow_ups(path: Path = FOLLOW_UP_FILE) -> list[FollowUpRule]:
-    return [FollowUpRule.model_validate(r) for r in yaml.safe_load(Path(path).read_text(encoding="utf-8"))]
+    return load_finding_rules(path, FollowUpRule)
 
 
 def follow_up_for(findings: list[IndicatorFinding], profile: Profile | None,
@@ -38,7 +32,7 @@ def follow_up_for(findings: list[IndicatorFinding], profile: Profile | None,
     """The routine follow-up of the most severe finding that calls for one, with that finding."""
     conditions = set(profile.conditions) if profile else set()
     matches = [(f, r) for f in findings for r in (rules or load_follow_ups())
-               if f.rule_id in r.rules and f.status in r.statuses and not conditions & set(r.unless_conditions)]
+               if r.picks(f) and not conditions & set(r.unless_conditions)]
     if not matches:
         return None
     finding, rule = max(matches, key=lambda m: m[0].severity)

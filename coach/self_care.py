@@ -8,30 +8,23 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from coach.finding_rules import FindingRule, load_finding_rules
 from coach.models import IndicatorFinding
 
 SELF_CARE_FILE = Path(__file__).resolve().parent / "rules" / "self_care.yaml"
 
 
-class SelfCareRule(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    id: str
-    rules: list[str] = Field(min_length=1, description="Indicator rule ids whose findings this applies to")
-    statuses: list[str] = Field(min_length=1)
+class SelfCareRule(FindingRule):
     advice: str = Field(description="What to do, in the passage's facts; a sentence without its full stop")
-    passage: str
 
 
 @lru_cache(maxsize=2)
 def load_self_care(path: Path = SELF_CARE_FILE) -> list[SelfCareRule]:
-    return [SelfCareRule.model_validate(r) for r in yaml.safe_load(Path(path).read_text(encoding="utf-8"))]
+    return load_finding_rules(path, SelfCareRule)
 
 
 def self_care_for(finding: IndicatorFinding, rules: list[SelfCareRule] | None = None) -> SelfCareRule | None:
     """The self-care rule for this finding, if its guideline says what to do now."""
-    return next((r for r in (rules or load_self_care())
-                 if finding.rule_id in r.rules and finding.status in r.statuses), None)
+    return next((r for r in (rules or load_self_care()) if r.picks(finding)), None)
