@@ -67,7 +67,7 @@ INTENTS = (
         r"|\b(?:start|begin)\w* (?:to )?(?:exercis\w*|physical activity|working out|walking)\b", re.I),
         "physical activity exercise", stems("activity exercise walking fitness aerobic sedentary"),
         wants_list=True, about_status=False),
-    Intent("target", re.compile(r"\b(?:targets?|goals?|aim|aiming)\b", re.I), "target goal",
+    Intent("target", re.compile(r"\b(?:targets?|goals?|aim|aiming)\b|\bwhat should (?:my|his|her|our|their) \w+(?: \w+)? (?:be|get down to)\b", re.I), "target goal",
            stems("target goal aim"), about_status=False),
     Intent("measuring", re.compile(
         r"\bhow (?:best )?(?:do|should|can|could|to) (?:i |you |we )?(?:measure|check|take|test|monitor)\b",
@@ -263,9 +263,11 @@ def choose(passages: Sequence[Quotable], topic: Topic, skip: set[str] = frozense
            limit: int = 2) -> list[tuple[Quotable, str]]:
     """The passages to quote (at most `limit`) with their excerpts.
 
-    When some passage's heading names what the question asks for, only those are quoted. A passage whose
-    excerpt and heading say less than half of what the best one's say about the question is left out
-    ("diet alone will not solve gout" next to "beer raises urate"); the rest keep the retriever's order.
+    When some passage's heading names what the question asks for, only those are quoted, and of those only
+    the ones sharing a word of the question's own when some do: "what should my LDL be?" wants an LDL goal,
+    not the HbA1c goal passage beside it. A passage whose excerpt and heading say less than half of what
+    the best one's say about the question is left out ("diet alone will not solve gout" next to "beer
+    raises urate"); the rest keep the retriever's order.
     """
     scored = []
     for passage in passages:
@@ -273,9 +275,13 @@ def choose(passages: Sequence[Quotable], topic: Topic, skip: set[str] = frozense
             continue
         heading = passage.heading_path[-1] if passage.heading_path else ""
         relevance = quote.score + topic.score(stems(heading) - quote.words)  # a word counts once
-        scored.append((topic.named_by(heading), relevance, passage, quote.text))
-    if any(named for named, *_ in scored):
-        scored = [s for s in scored if s[0]]
+        named = topic.named_by(heading)
+        on_topic = bool(topic.words & (quote.words | stems(heading)))
+        scored.append(((named, named and on_topic), relevance, passage, quote.text))
+    for level in (1, 0):  # named and on the question's topic, else named
+        if any(rank[level] for rank, *_ in scored):
+            scored = [s for s in scored if s[0][level]]
+            break
     if not scored:
         return []
     best = max(relevance for _, relevance, *_ in scored)

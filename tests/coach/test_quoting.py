@@ -51,6 +51,9 @@ CORPUS = WordWeights([STROKE.text, TARGET.text, KIDNEY.text, TARGETS_LIST.text, 
 @pytest.mark.parametrize("question, intents", [
     ("What blood pressure should I be aiming for on my tablets?", ["target"]),
     ("Is my HbA1c on target?", ["target"]),
+    ("What should my LDL be?", ["target"]),
+    ("what should his blood pressure get down to", ["target"]),
+    ("What should I do about my LDL?", ["lifestyle"]),  # asks what to do, not for a number
     ("What are the warning signs of a stroke?", ["signs"]),
     ("How do I measure my blood pressure at home properly?", ["measuring"]),
     ("what can I do about it?", ["lifestyle"]),
@@ -99,6 +102,18 @@ def test_a_passage_whose_heading_names_the_intent_is_quoted_alone():
     # The kidney passage comes first from retrieval and shares "goal", but only the target passage is about it.
     assert [p.id for p, _ in choose([KIDNEY, TARGET], topic)] == ["target"]
     assert [p.id for p, _ in choose([KIDNEY, DIET], topic)] == ["kidney"]  # no heading names it: by words
+
+
+def test_of_the_passages_naming_the_intent_those_about_the_questions_subject_are_quoted():
+    a1c_goal = P("a1c", "HbA1c goal", "The guideline suggests an HbA1c goal below 7% for many adults.")
+    ldl_goal = P("ldl", "LDL-C treatment goals", "The expected goal is a cut in LDL-C of 50% or more.")
+    # LDL is a common word in the lipid guidelines, so sharing it says about as much as naming a goal.
+    weights = WordWeights([a1c_goal.text, ldl_goal.text, TARGET.text, DIET.text, "LDL cholesterol"] + ["LDL-C"] * 8)
+    topic = Topic.of("What should my LDL be?", weights)
+    # Both headings name a goal; retrieval put the HbA1c one first, but the question is about LDL.
+    assert [p.id for p, _ in choose([a1c_goal, ldl_goal], topic)] == ["ldl"]
+    # When no passage naming the intent is on the subject, those naming it are still preferred.
+    assert [p.id for p, _ in choose([DIET, a1c_goal], topic)] == ["a1c"]
 
 
 def test_a_rare_shared_word_outweighs_a_common_one():
