@@ -67,8 +67,9 @@ INTENTS = (
         r"|\b(?:start|begin)\w* (?:to )?(?:exercis\w*|physical activity|working out|walking)\b", re.I),
         "physical activity exercise", stems("activity exercise walking fitness aerobic sedentary"),
         wants_list=True, about_status=False),
-    Intent("target", re.compile(r"\b(?:targets?|goals?|aim|aiming)\b|\bwhat should (?:my|his|her|our|their) \w+(?: \w+)? (?:be|get down to)\b", re.I), "target goal",
-           stems("target goal aim"), about_status=False),
+    Intent("target", re.compile(
+        r"\b(?:targets?|goals?|aim|aiming)\b|\bwhat should (?:my|his|her|our|their) \w+(?: \w+)? (?:be|get down to)\b",
+        re.I), "target goal", stems("target goal aim"), about_status=False),
     Intent("measuring", re.compile(
         r"\bhow (?:best )?(?:do|should|can|could|to) (?:i |you |we )?(?:measure|check|take|test|monitor)\b",
         re.I), "measurement technique",
@@ -276,13 +277,10 @@ def choose(passages: Sequence[Quotable], topic: Topic, skip: set[str] = frozense
         heading = passage.heading_path[-1] if passage.heading_path else ""
         relevance = quote.score + topic.score(stems(heading) - quote.words)  # a word counts once
         named = topic.named_by(heading)
-        on_topic = bool(topic.words & (quote.words | stems(heading)))
-        scored.append(((named, named and on_topic), relevance, passage, quote.text))
-    for level in (1, 0):  # named and on the question's topic, else named
-        if any(rank[level] for rank, *_ in scored):
-            scored = [s for s in scored if s[0][level]]
-            break
+        on_topic = named and bool(topic.words & (quote.words | stems(heading)))
+        scored.append((named, on_topic, relevance, passage, quote.text))
+    scored = [s for s in scored if s[1]] or [s for s in scored if s[0]] or scored
     if not scored:
         return []
-    best = max(relevance for _, relevance, *_ in scored)
-    return [(passage, text) for _, relevance, passage, text in scored if relevance >= best / 2][:limit]
+    best = max(relevance for _, _, relevance, *_ in scored)
+    return [(passage, text) for _, _, relevance, passage, text in scored if relevance >= best / 2][:limit]
