@@ -97,7 +97,7 @@ def compose_answer(question: str, findings: list[IndicatorFinding], passages: li
         if care := self_care_for(finding):  # what to do now ("take 15-20 g of sugar"), in the rule's words
             parts.append(f"{care.advice} {citations.cite(care.passage)}.")
     for goal in goals:
-        parts.append(f"{goal.text} {citations.cite(goal.passage_id)}.")
+        parts.append(goal_sentence(goal, citations))
     if follow_up is not None:
         parts.append(follow_up_sentence(follow_up, citations))
     used = {c.passage_id for c in citations.items}
@@ -122,6 +122,10 @@ def self_care_sentences(findings: list[IndicatorFinding], question: str, citatio
     """The self-care advice of the findings an answer is about, cited: appended to a generated answer too."""
     return [f"{care.advice} {citations.cite(care.passage)}." for f in _relevant(findings, question)
             if (care := self_care_for(f))]
+
+
+def goal_sentence(goal: RiskGoal, citations: Citations) -> str:
+    return f"{goal.text} {citations.cite(goal.passage_id)}."
 
 
 def follow_up_sentence(follow_up: Escalation, citations: Citations) -> str:

@@ -12,7 +12,8 @@ from knowledge.retrieve import HybridRetriever, QueryError
 
 from coach.assessment import assess
 from coach.composer import (
-    Citations, compose_answer, compose_emergency, escalation_for, follow_up_sentence, self_care_sentences,
+    Citations, compose_answer, compose_emergency, escalation_for, follow_up_sentence, goal_sentence,
+    self_care_sentences,
 )
 from coach.generation import Generator
 from coach.goals import risk_goals
@@ -86,7 +87,7 @@ class Coach:
 
         parsed = parse_readings(text, now)
         # The answer to "was it fasting or after a meal?" records the glucose the previous message gave.
-        previous = next((t.text for t in reversed(history or []) if t.role == "user"), "")
+        previous = _previous_message(history or [])
         parsed.readings += clarified_glucose(previous, text, now) if previous else []
         region = profile.region if profile else (region or "global")
         result = triage(text, parsed.readings, profile)
@@ -220,7 +221,7 @@ class Coach:
                 for advice in self_care_sentences(findings, question, citations):
                     text += " " + advice  # rule-decided, like the follow-up: not left to the model
                 for goal in goals:  # the goal the rules give the person's risk category, likewise
-                    text += f" {goal.text} {citations.cite(goal.passage_id)}."
+                    text += " " + goal_sentence(goal, citations)
                 if follow_up is not None:
                     text += " " + follow_up_sentence(follow_up, citations)
                 text, cited = _renumber(text, citations.items)
@@ -261,7 +262,7 @@ class Coach:
     @staticmethod
     def _refers_to(text: str, findings: list[IndicatorFinding], history: list[Turn]) -> str:
         """For a follow-up with no topic of its own ("is that bad?"), the previous question; else ""."""
-        previous = next((without_numbers(t.text) for t in reversed(history) if t.role == "user"), "")
+        previous = without_numbers(_previous_message(history))
         own_topic = any(mentions(f.indicator, text) for f in findings) or any(
             mentions(ind, text) for ind in TOPICS)
         return previous if previous and not own_topic and (len(text.split()) < 8 or FOLLOW_UP.search(text)) else ""
@@ -276,9 +277,14 @@ class Coach:
         return CoachReply(text=text, verification=Verification(passed=True), backend="composer", timings_ms=timings)
 
 
+def _previous_message(history: list[Turn]) -> str:
+    """The person's last message before this one ("" at the start of a conversation)."""
+    return next((t.text for t in reversed(history) if t.role == "user"), "")
+
+
 def _reported_readings(history: list[Turn]) -> bool:
     """Whether the person's last message reported readings and asked nothing ("my sugar was 112 today")."""
-    previous = next((t.text for t in reversed(history) if t.role == "user"), "")
+    previous = _previous_message(history)
     return bool(READING_NUMBERS.search(previous)) and "?" not in previous and "？" not in previous
 
 
