@@ -1,0 +1,116 @@
+"""Red flags and triage context from readings: the ones just reported, and numbers the message gives.
+
+Every threshold here is the one its passage states (the passage id sits beside it); a test checks that
+each number appears in its passage's text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from coach.models import Indicator, Profile, Reading, pair_blood_pressure
+from coach.triage.models import MatchedConcept, RedFlagHit
+
+SEVERE_BP = (180, 120, "emergency-red-flags#severe-bp-without-symptoms")
+PREGNANCY_SEVERE_BP = (160, 110, "emergency-red-flags#pregnancy-high-bp")
+PREGNANCY_HIGH_BP = (140, 90, "emergency-red-flags#pregnancy-high-bp")
+POSTPARTUM_PASSAGE = "emergency-red-flags#postpartum-high-bp"
+POSTPARTUM_DAYS = (42, POSTPARTUM_PASSAGE)  # "within 6 weeks after birth"
+LOW_GLUCOSE_MMOL = (3.0, "dm-ada-glycemic-targets#hypoglycemia-levels")  # level 2: below 54 mg/dL
+HIGH_GLUCOSE_MMOL = (13.9, "dm-sick-days-dka-hhs#when-to-test-ketones")  # 250 mg/dL: check ketones
+
+# A blood pressure written bare ("worst headache, flashing lights, 158/104"): triage reads it even where
+# the reading parser, which stores what it reads, wants "bp" or "mmHg" beside it.
+BARE_BP = re.compile(r"(?<![\d/.])([12]\d{2}|[89]\d)\s*/\s*(\d{2,3})(?![\d/.])")
+DAYS_AGO = re.compile(r"(\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s*"
+                      r"(day|days|week|weeks|wk|wks|month|months|mo)\b|(\d+)\s*(天|周|星期|个月|月)", re.I)
+NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+
+
+def blood_pressures(readings: list[Reading], text: str) -> list[tuple[float, float]]:
+    pairs = [(s.value, d.value) for s, d in pair_blood_pressure(readings)]
+    if not pairs:
+        for m in BARE_BP.finditer(text):
+            systolic, diastolic = int(m.group(1)), int(m.group(2))
+            if 70 <= systolic <= 300 and 30 <= diastolic <= 200 and diastolic < systolic:
+                pairs.append((systolic, diastolic))
+    return pairs
+
+
+def contexts(profile: Profile | None, concepts: list[MatchedConcept], readings: list[Reading], text: str) -> set[str]:
+    """What the flags' `needs` may ask for, from the profile, the message's concepts and the readings."""
+    out: set[str] = set()
+    conditions = set(profile.conditions) if profile else set()
+    said = {m.concept for m in concepts if m.status in ("reported", "resolved", "historical")}
+    if conditions & {"diabetes", "prediabetes"} or said & {"diabetes_mention", "diabetes_medicine", "hypo_words"}:
+        out.add("diabetes")
+    glucose = [r.value for r in readings if r.indicator in (Indicator.fasting_glucose, Indicator.postprandial_glucose)]
+    if any(v < LOW_GLUCOSE_MMOL[0] for v in glucose):
+        out.add("glucose_low")
+    if any(v >= HIGH_GLUCOSE_MMOL[0] for v in glucose):
+        out.add("glucose_high")
+    if "diabetes" in out or "glucose_low" in out or "hypo_words" in said:
+        out.add("low_or_diabetes")
+    if "pregnancy" in conditions or "pregnant" in said:
+        out.add("pregnancy")
+    if any(m.concept == "postpartum" and m.status != "negated" and _within_weeks(m, text) for m in concepts):
+        out.add("postpartum")
+    if out & {"pregnancy", "postpartum"}:
+        out.add("pregnant_or_postpartum")
+    for systolic, diastolic in blood_pressures(readings, text):
+        if systolic >= SEVERE_BP[0] or diastolic >= SEVERE_BP[1]:
+            out.add("bp_severe")
+        if systolic >= PREGNANCY_HIGH_BP[0] or diastolic >= PREGNANCY_HIGH_BP[1]:
+            out.add("bp_high")
+    return out
+
+
+def _within_weeks(mention: MatchedConcept, text: str) -> bool:
+    """A birth within the last 6 weeks: "had my baby 9 days ago" yes, "my son was born 3 years ago" no; a
+    birth with no time given counts (asking costs less than missing postpartum preeclampsia)."""
+    sentence = mention.sentence or text
+    if re.search(r"\b(?:years?|yrs?)\b|年前|岁", sentence, re.I):
+        return False
+    for m in DAYS_AGO.finditer(sentence):
+        number = m.group(1) or m.group(3)
+        unit = (m.group(2) or m.group(4)).lower()
+        n = int(number) if number.isdigit() else NUMBER_WORDS.get(number.lower(), 1)
+        days = n * (30 if unit.startswith(("mo", "个月", "月")) else 7 if unit.startswith(("w", "周", "星期")) else 1)
+        return days <= POSTPARTUM_DAYS[0]
+    return True
+
+
+def reading_flags(readings: list[Reading], text: str, ctx: set[str]) -> list[RedFlagHit]:
+    """Urgent flags a reading raises on its own; with symptoms, flags.yaml raises them to emergencies."""
+    hits = []
+    pregnant = "pregnant_or_postpartum" in ctx
+    # After birth, the postpartum passage; in pregnancy, ACOG's (160/110 and 140/90 are in both).
+    passage_high = POSTPARTUM_PASSAGE if "postpartum" in ctx and "pregnancy" not in ctx else PREGNANCY_HIGH_BP[2]
+    for systolic, diastolic in blood_pressures(readings, text):
+        shown = f"{systolic:g}/{diastolic:g} mmHg"
+        if pregnant and (systolic >= PREGNANCY_SEVERE_BP[0] or diastolic >= PREGNANCY_SEVERE_BP[1]):
+            hits.append(RedFlagHit(id="pregnancy_bp", level="emergency", layer="readings", evidence=shown,
+                                   passage_id=passage_high,
+                                   label="severe-range blood pressure in pregnancy or after birth"))
+        elif pregnant and (systolic >= PREGNANCY_HIGH_BP[0] or diastolic >= PREGNANCY_HIGH_BP[1]):
+            hits.append(RedFlagHit(id="pregnancy_bp", level="urgent", layer="readings", evidence=shown,
+                                   passage_id=passage_high, label="high blood pressure in pregnancy or after birth"))
+        elif systolic >= SEVERE_BP[0] or diastolic >= SEVERE_BP[1]:
+            hits.append(RedFlagHit(id="severe_bp", level="urgent", layer="readings", evidence=shown,
+                                   passage_id=SEVERE_BP[2], label="very high blood pressure"))
+    for r in readings:
+        if r.indicator in (Indicator.fasting_glucose, Indicator.postprandial_glucose) and r.value < LOW_GLUCOSE_MMOL[0]:
+            hits.append(RedFlagHit(id="low_glucose", level="urgent", layer="readings", passage_id=LOW_GLUCOSE_MMOL[1],
+                                   label="low glucose (level 2)", evidence=f"{r.value:g} mmol/L"))
+    return hits
+
+
+def glucose_in_text(text: str, now: dt.datetime) -> list[Reading]:
+    """Glucose values in the message whether or not it says fasting or after a meal: triage needs a 2.8
+    that the reading parser would first ask about."""
+    from coach.profile.parse import parse_readings
+
+    return [r for r in parse_readings(text, now, glucose_context="fasting").readings
+            if r.indicator == Indicator.fasting_glucose]

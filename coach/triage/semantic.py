@@ -1,0 +1,102 @@
+"""The semantic safety net: a message's MiniLM embedding (the one retrieval computes) against a bank of
+example utterances for every flag and for its look-alikes (rules/triage/examples.yaml, written by this
+project).
+
+It can only raise the level, never lower it, and it decides nothing alone: a message closer to a flag's
+examples than the calibrated threshold, and clearly closer to them than to any look-alike, gets the safety
+check (the deciding question, when to call now, a person reviews it); very close, the flag itself. The
+thresholds are calibrated on the dev split of bench/triage and reported on its test split
+(`bench/triage.py --calibrate`), and kept in rules/triage/semantic.yaml.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, Field
+
+RULES = Path(__file__).resolve().parent.parent / "rules" / "triage"
+EXAMPLES_FILE = RULES / "examples.yaml"
+THRESHOLDS_FILE = RULES / "semantic.yaml"
+Embed = Callable[[Sequence[str]], list[list[float]]]
+
+
+class Thresholds(BaseModel):
+    check: float = Field(description="Cosine to a flag's nearest example at or above which the safety check runs")
+    flag: float = Field(description="Cosine at or above which the flag itself is raised")
+    margin: float = Field(description="How much closer to the flag's examples than to any look-alike")
+
+
+class Nearest(BaseModel):
+    flag: str
+    similarity: float
+    example: str
+    lookalike_similarity: float
+    lookalike: str
+
+
+@lru_cache(maxsize=2)
+def load_examples(path: Path = EXAMPLES_FILE) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """((flag, utterance)...), ((flag, look-alike utterance)...)."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    positives = tuple((flag, u) for flag, us in data["flags"].items() for u in us)
+    lookalikes = tuple((flag, u) for flag, us in data["lookalikes"].items() for u in us)
+    return positives, lookalikes
+
+
+def load_thresholds(path: Path = THRESHOLDS_FILE) -> Thresholds:
+    return Thresholds.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+
+
+class SemanticNet:
+    """The example bank embedded once; `nearest` compares one message vector with all of it (a 600 x 384
+    matrix product, well under a millisecond)."""
+
+    def __init__(self, embed: Embed, thresholds: Thresholds | None = None, examples_path: Path = EXAMPLES_FILE,
+                 cache_dir: Path | None = None):
+        positives, lookalikes = load_examples(examples_path)
+        self.positives, self.lookalikes = positives, lookalikes
+        self.thresholds = thresholds or load_thresholds()
+        texts = [u for _, u in positives] + [u for _, u in lookalikes]
+        vectors = _cached_vectors(texts, embed, cache_dir)
+        self.pos = vectors[: len(positives)]
+        self.neg = vectors[len(positives):]
+
+    def nearest(self, vector: Sequence[float]) -> Nearest:
+        v = np.asarray(vector, dtype=np.float32)
+        v = v / (np.linalg.norm(v) or 1.0)
+        pos, neg = self.pos @ v, self.neg @ v
+        i, j = int(pos.argmax()), int(neg.argmax())
+        return Nearest(flag=self.positives[i][0], similarity=round(float(pos[i]), 4), example=self.positives[i][1],
+                       lookalike_similarity=round(float(neg[j]), 4), lookalike=self.lookalikes[j][1])
+
+    def decide(self, nearest: Nearest) -> str | None:
+        """'flag', 'check' or None for a message whose nearest examples are `nearest`."""
+        t = self.thresholds
+        if nearest.similarity - nearest.lookalike_similarity < t.margin:
+            return None
+        if nearest.similarity >= t.flag:
+            return "flag"
+        return "check" if nearest.similarity >= t.check else None
+
+
+def _cached_vectors(texts: list[str], embed: Embed, cache_dir: Path | None) -> np.ndarray:
+    """Unit vectors of `texts`; kept on disk by content hash so a restart does not embed the bank again."""
+    key = hashlib.sha1(json.dumps(texts, ensure_ascii=False).encode()).hexdigest()[:16]
+    path = cache_dir / f"triage-examples-{key}.npy" if cache_dir else None
+    if path is not None and path.exists():
+        vectors = np.load(path)
+        if vectors.shape[0] == len(texts):
+            return vectors
+    vectors = np.asarray(embed(texts), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True).clip(min=1e-9)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, vectors)
+    return vectors
