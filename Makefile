@@ -27,7 +27,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -qq --disable-pip-version-check torch==2.13.0
-	$(BIN)/pip install -qq --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install -qq --disable-pip-version-check --no-deps -r requirements.lock
 	$(BIN)/pip install -qq --disable-pip-version-check --no-deps --no-build-isolation -e .
 	rm -f $(VENV)/.installed-* && touch $@
 
@@ -82,7 +82,7 @@ bench-load: setup
 
 # Recompile the lock after editing requirements.in (needs `uv`: pip install uv).
 lock:
-	uv pip compile requirements.in --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	uv pip compile requirements.in --override requirements.overrides --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
 		--find-links /opt/wheels -o requirements.lock
 
 clean:

@@ -7,7 +7,11 @@ each followed by the marker of the passage it comes from.
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
 from typing import Callable, Sequence
+
+import yaml
 
 from knowledge.models import GuidelinePassage, Passage
 
@@ -24,6 +28,8 @@ from coach.triage import TriageResult
 
 EMERGENCY_NUMBERS = "120 in mainland China, 911 in the US and Canada, 112 in the EU, 999 in the UK"
 CALL_NOW_PASSAGE = "emergency-red-flags#call-now-vs-urgent"
+WHEN_UNSURE_PASSAGE = "emergency-red-flags#when-unsure"
+SAFETY_MESSAGES = Path(__file__).resolve().parent / "rules" / "triage" / "safety_messages.yaml"
 MEDICINE_PASSAGE = "medication-safety#core-medicine-rules"
 Lookup = Callable[[str], Passage]
 FINDING_NAMES = {"blood_pressure": "blood pressure", "home_blood_pressure": "average home blood pressure"}
@@ -47,17 +53,51 @@ class Citations:
         return f"[{len(self.items)}]"
 
 
-def compose_emergency(triage: TriageResult, lookup: Lookup) -> tuple[str, list[Citation]]:
+@lru_cache(maxsize=1)
+def safety_messages() -> dict:
+    return yaml.safe_load(SAFETY_MESSAGES.read_text(encoding="utf-8"))
+
+
+def emergency_number(region: str) -> str:
+    numbers = safety_messages()["emergency_numbers"]
+    return numbers.get(region, numbers["global"])
+
+
+def compose_emergency(triage: TriageResult, lookup: Lookup, region: str = "global") -> tuple[str, list[Citation]]:
+    """The fixed reply to an emergency: call now, with the flag's passage; crisis lines for self-harm."""
     citations = Citations(lookup)
     hit = triage.hits[0]
-    text = (f"This could be an emergency ({hit.label}). Call your local emergency number now "
-            f"({EMERGENCY_NUMBERS}) or have someone call for you; do not wait to see if it passes "
-            f"{citations.cite(hit.passage_id)}. If you are alone, unlock the door and stay where you can be "
-            f"found {citations.cite(CALL_NOW_PASSAGE)}. A health manager has been alerted, but they cannot "
-            "replace emergency services.")
-    if hit.id == "suicidal":
-        text += (" You matter, and you do not have to go through this alone: a crisis line (988 in the US) "
-                 f"can talk with you right now {citations.cite(hit.passage_id)}.")
+    number = emergency_number(region)
+    if hit.id == "self_harm":
+        crisis = safety_messages()["crisis"].get(region) or safety_messages()["crisis"]["global"]
+        text = ("Thank you for telling me. What you are feeling matters, and you do not have to face it alone. "
+                f"If you might act on these thoughts, or you are not safe right now, call {number} now "
+                f"{citations.cite(hit.passage_id)}. You can also {crisis['line']} {citations.cite(crisis['passage'])}. "
+                "Please reach someone you trust and ask them to stay with you, and keep away anything you could "
+                f"use to hurt yourself, including stored medicines {citations.cite(hit.passage_id)}. This has been "
+                "recorded for your care team.")
+        return text, citations.items
+    passed = (" Even though it has passed, it still needs emergency care now." if hit.passed else "")
+    text = (f"This could be an emergency ({hit.label}). Call {number} now or have someone call for you; do "
+            f"not wait to see if it passes {citations.cite(hit.passage_id)}.{passed} If you are alone, unlock the "
+            f"door and stay where you can be found {citations.cite(CALL_NOW_PASSAGE)}. This has been recorded for "
+            "your care team, but they cannot replace emergency services.")
+    return text, citations.items
+
+
+def compose_safety_check(triage: TriageResult, lookup: Lookup, region: str = "global") -> tuple[str, list[Citation]]:
+    """The fixed reply when triage is unsure: the deciding question, when to call now, a person reviews it."""
+    citations = Citations(lookup)
+    hit = triage.hits[0]
+    number = emergency_number(region)
+    if hit.id == "unreadable_language":
+        lines = safety_messages()["unreadable_language"]
+        return (" ".join(line.split(": ", 1)[1] for line in lines) + f" {citations.cite(CALL_NOW_PASSAGE)}",
+                citations.items)
+    text = (f"I want to make sure you are safe ({hit.label}). {hit.question} If the answer is yes, or you are "
+            f"not sure, call {number} now rather than waiting {citations.cite(hit.passage_id)}. Symptoms that "
+            f"come and go can still be an emergency {citations.cite(WHEN_UNSURE_PASSAGE)}. I've recorded this so "
+            "that a person from your care team reviews it.")
     return text, citations.items
 
 
@@ -181,4 +221,5 @@ def escalation_for(triage: TriageResult) -> Escalation | None:
     if triage.level in ("none", "routine"):
         return None
     hit = triage.hits[0]
-    return Escalation(level=hit.level, reason=hit.label, passage_id=hit.passage_id, evidence=hit.evidence)
+    reason = hit.label + (" (safety check: a person reviews it)" if hit.kind == "safety_check" else "")
+    return Escalation(level=hit.level, reason=reason, passage_id=hit.passage_id, evidence=hit.evidence)

@@ -12,8 +12,8 @@ from knowledge.retrieve import HybridRetriever, QueryError
 
 from coach.assessment import assess
 from coach.composer import (
-    Citations, compose_answer, compose_emergency, escalation_for, follow_up_sentence, goal_sentence,
-    self_care_sentences,
+    Citations, compose_answer, compose_emergency, compose_safety_check, escalation_for, follow_up_sentence,
+    goal_sentence, self_care_sentences,
 )
 from coach.generation import Generator
 from coach.goals import risk_goals
@@ -27,7 +27,8 @@ from coach.prompts import render
 from coach.quoting import WordWeights, about_status, search_words
 from coach.scope import check_scope
 from coach.text import READING_NUMBERS, TOPICS, english_terms, mentions, without_numbers
-from coach.triage import triage
+from coach.triage import Triage, default_triage
+from coach.triage.semantic import SemanticNet
 from coach.verify import MARKER, verify
 
 MAX_MESSAGE_CHARS = 4000
@@ -42,6 +43,20 @@ FOLLOW_UP = re.compile(r"\b(it|that|this|those|these|them|they)\b", re.I)
 # passages: a Coach is made per chat session and per evaluated scenario. Rebuilt when a re-index
 # gives the retriever a new passage table.
 _weights: tuple[object, WordWeights] | None = None
+
+
+_triage: tuple[object, Triage] | None = None
+
+
+def shared_triage(embed_model) -> Triage:
+    """The triage layers with the semantic net over `embed_model`, built once per model (the example bank
+    is embedded once, a few seconds) and shared by every Coach, like the word weights."""
+    global _triage
+    if _triage is None or _triage[0] is not embed_model:
+        semantic = SemanticNet(lambda texts: embed_model.get_text_embedding_batch(list(texts)))
+        base = default_triage()
+        _triage = (embed_model, Triage(finder=base.finder, book=base.book, semantic=semantic))
+    return _triage[1]
 
 
 def word_weights(passages: dict) -> WordWeights:
@@ -60,6 +75,13 @@ class Coach:
         self.generator = generator  # None: the deterministic composer writes every answer
         self.clock = clock
         self.max_attempts = max_attempts
+        self._triage: Triage | None = None
+
+    @property
+    def triage(self) -> Triage:
+        if self._triage is None:
+            self._triage = shared_triage(self.retriever.index.embed_model)
+        return self._triage
 
     @property
     def backend(self) -> str:
@@ -90,7 +112,10 @@ class Coach:
         previous = _previous_message(history or [])
         parsed.readings += clarified_glucose(previous, text, now) if previous else []
         region = profile.region if profile else (region or "global")
-        result = triage(text, parsed.readings, profile)
+        # The message's embedding: the semantic layer of triage reads it, and retrieval reuses it when it
+        # searches the message as it is (the retriever keeps recent query vectors).
+        embedding = self.retriever.embed_query(text)
+        result = self.triage(text, parsed.readings, profile, embedding=embedding, now=now)
         t = lap("triage", started)
 
         recorded: list[Reading] = parsed.readings  # without a profile: judged for this answer, not stored
@@ -101,10 +126,11 @@ class Coach:
             self.store.add_escalation(EscalationRecord(
                 profile_id=profile.id if profile else None, level=escalation.level, reason=escalation.reason,
                 passage_id=escalation.passage_id, evidence=escalation.evidence, message=text, created_at=now))
-        if result.is_emergency:
-            reply_text, citations = compose_emergency(result, self._lookup)
+        if result.is_emergency or result.is_safety_check:  # fixed text, no model, nothing else first
+            compose = compose_emergency if result.is_emergency else compose_safety_check
+            reply_text, citations = compose(result, self._lookup, region)
             return CoachReply(text=reply_text, citations=citations, escalation=escalation,
-                              red_flags_checked=result.checked, recorded_readings=recorded,
+                              red_flags_checked=result.checked, triage=result, recorded_readings=recorded,
                               reading_problems=parsed.problems, verification=Verification(passed=True),
                               backend="composer", timings_ms={**timings, "total": timings["triage"]})
 
@@ -139,7 +165,7 @@ class Coach:
             reply_text = " ".join(notes) + " " + reply_text
         timings["total"] = round((time.perf_counter() - started) * 1000, 2)
         return CoachReply(text=reply_text, citations=citations, indicators=findings,
-                          escalation=escalation, red_flags_checked=result.checked,
+                          escalation=escalation, red_flags_checked=result.checked, triage=result,
                           recorded_readings=recorded, reading_problems=parsed.problems, scope=scope.scope,
                           verification=verification, backend=backend, timings_ms=timings)
 

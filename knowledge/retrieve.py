@@ -79,6 +79,7 @@ class HybridRetriever:
         self.max_query_chars = max_query_chars
         self.recheck_seconds = recheck_seconds
         self._loaded_from: str | None = None
+        self._query_vectors: dict[str, list[float]] = {}
         self.refresh()
 
     def refresh_if_stale(self) -> None:
@@ -176,7 +177,7 @@ class HybridRetriever:
         self.refresh_if_stale()
         self._require_index()
         started = time.perf_counter()
-        embedding = self.index.embed_model.get_query_embedding(text)
+        embedding = self.embed_query(text) or self.index.embed_model.get_query_embedding(text)
         embedded = time.perf_counter()
         by_text, by_keys = self.dense_views(text, filters, embedding=embedding)
         dense_done = time.perf_counter()
@@ -196,6 +197,21 @@ class HybridRetriever:
                    "lexical": lexical_done - dense_done, "total": time.perf_counter() - started}
         return SearchResults(query=text, passages=passages, truncated=truncated, notes=notes,
                              timings_ms={k: round(v * 1000, 2) for k, v in timings.items()})
+
+    def embed_query(self, text: str) -> list[float] | None:
+        """The query vector of `text`, kept for the last few texts: the coach's triage embeds a message and
+        retrieval, searching the same words, reuses it. None when the model cannot embed it."""
+        cache = self._query_vectors
+        if text in cache:
+            return cache[text]
+        try:
+            vector = self.index.embed_model.get_query_embedding(text)
+        except Exception:  # noqa: BLE001 - triage goes on by rules when the model fails
+            return None
+        if len(cache) >= 64:
+            cache.pop(next(iter(cache)))
+        cache[text] = vector
+        return vector
 
     def prepare_query(self, query: str) -> tuple[str, bool, list[str]]:
         """Trim the query; reject an empty one, cut a very long one (and say so)."""

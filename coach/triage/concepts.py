@@ -94,6 +94,8 @@ def english_patterns(phrase: str) -> list[list[dict]]:
             choices.append(alternatives + ([[]] if optional else []))
         elif re.fullmatch(r"~\d+", item):
             choices.append([[{"OP": f"{{,{item[1:]}}}"}]])
+        elif "(" in item or ")" in item:
+            raise LexiconError(f"phrase {phrase!r}: a (group) must stand alone, found {item!r}")
         else:
             choices.append([[_token(item, phrase)]])
     patterns = [[t for part in combo for t in part] for combo in itertools.product(*choices)]

@@ -31,6 +31,8 @@ class Thresholds(BaseModel):
     check: float = Field(description="Cosine to a flag's nearest example at or above which the safety check runs")
     flag: float = Field(description="Cosine at or above which the flag itself is raised")
     margin: float = Field(description="How much closer to the flag's examples than to any look-alike")
+    exclude: list[str] = Field(default_factory=list, description="Flags decided by numbers (a reading against "
+                               "its passage's threshold): an embedding cannot compare 150/95 with 180/120")
 
 
 class Nearest(BaseModel):
@@ -60,9 +62,12 @@ class SemanticNet:
 
     def __init__(self, embed: Embed, thresholds: Thresholds | None = None, examples_path: Path = EXAMPLES_FILE,
                  cache_dir: Path | None = None):
-        positives, lookalikes = load_examples(examples_path)
-        self.positives, self.lookalikes = positives, lookalikes
         self.thresholds = thresholds or load_thresholds()
+        positives, lookalikes = load_examples(examples_path)
+        excluded = set(self.thresholds.exclude)
+        positives = tuple(p for p in positives if p[0] not in excluded)
+        lookalikes = tuple(p for p in lookalikes if p[0] not in excluded)
+        self.positives, self.lookalikes = positives, lookalikes
         texts = [u for _, u in positives] + [u for _, u in lookalikes]
         vectors = _cached_vectors(texts, embed, cache_dir)
         self.pos = vectors[: len(positives)]

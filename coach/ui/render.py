@@ -74,11 +74,33 @@ def message_body(reply: CoachReply) -> str:
 
 
 def triage_step(reply: CoachReply) -> str:
+    """Which flags were found (the concepts and words that matched, the layer that decided, the passage)
+    and which were ruled out, and why: the differentials the coach excluded."""
+    lines = []
+    t = reply.triage
     if reply.escalation:
         e = reply.escalation
-        return f"Raised **{e.level}**: {e.reason} (evidence: “{e.evidence}”; rule passage `{e.passage_id}`)."
-    checked = ", ".join(flag.replace("_", " ") for flag in reply.red_flags_checked) or "none"
-    return f"No red flag found. Looked for: {checked}."
+        lines.append(f"Raised **{e.level}**: {e.reason} (evidence: “{e.evidence}”; rule passage `{e.passage_id}`).")
+    if t is not None:
+        for h in t.hits:
+            words = "; ".join(f"{c.label}: “{c.words}”" + (" (someone else)" if c.experiencer == "other" else "")
+                              for c in h.concepts) or h.evidence
+            kind = "safety check" if h.kind == "safety_check" else h.level
+            lines.append(f"- **{h.label}** ({kind}; decided by the {h.layer} layer): {words}; passage `{h.passage_id}`")
+        for h in t.history:
+            lines.append(f"- {h.label}: told as past history, not raised (“{h.evidence}”)")
+        set_aside = [c for c in t.concepts if c.status not in ("reported", "resolved")]
+        if set_aside:
+            lines.append("- Not counted: " + "; ".join(f"“{c.words}” ({c.status})" for c in set_aside))
+        if t.ruled_out:
+            lines.append("Ruled out:")
+            lines.extend(f"- {r.label}: {r.reason}" for r in t.ruled_out)
+    if not lines:
+        checked = ", ".join(flag.replace("_", " ") for flag in reply.red_flags_checked) or "none"
+        return f"No red flag found. Looked for: {checked}."
+    if not reply.escalation:
+        lines.insert(0, "No red flag found.")
+    return "\n".join(lines)
 
 
 def retrieval_step(reply: CoachReply) -> str:

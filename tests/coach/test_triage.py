@@ -9,37 +9,40 @@ import pytest
 from coach.models import Indicator as I
 from coach.models import Profile, Reading
 from coach.profile.parse import parse_readings
-from coach.triage import ALL_CHECKS, load_red_flags, triage
+from coach.triage import all_checks, triage
+from coach.triage.flags import load_flags
+
+ALL_CHECKS = all_checks()
 
 NOW = dt.datetime(2026, 11, 22, 9, 0)
 
 
 @pytest.mark.parametrize("text, flag, level", [
-    ("crushing chest pain and my left arm is numb", "chest_pain", "emergency"),
-    ("my chest feels tight and heavy", "chest_pain", "emergency"),
+    ("crushing chest pain and my left arm is numb", "heart_attack", "emergency"),
+    ("my chest feels tight and heavy", "heart_attack", "emergency"),
     ("my face is drooping and I can't lift my right arm", "stroke", "emergency"),
     ("Dad's speech is slurred and he can't move his left arm", "stroke", "emergency"),
     ("suddenly the worst headache of my life", "stroke", "emergency"),
     ("I can't breathe properly, gasping for air", "breathless", "emergency"),
-    ("I keep thinking about taking all my insulin at once and just not waking up", "suicidal", "emergency"),
-    ("honestly I don't want to live anymore", "suicidal", "emergency"),
-    ("vomiting since yesterday and my ketones are high", "dka_symptoms", "emergency"),
-    ("very high sugar and I keep throwing up", "dka_symptoms", "emergency"),
+    ("I keep thinking about taking all my insulin at once and just not waking up", "self_harm", "emergency"),
+    ("honestly I don't want to live anymore", "self_harm", "emergency"),
+    ("vomiting since yesterday and my ketones are high", "dka_hhs", "emergency"),
+    ("very high sugar and I keep throwing up", "dka_hhs", "emergency"),
     ("my big toe is red and swollen and I have a fever", "hot_joint_fever", "urgent"),
-    ("my husband is on insulin and I can't really wake him", "hypo_confusion", "emergency"),
-    ("胸口痛得厉害", "chest_pain", "emergency"),
+    ("my husband is on insulin and I can't really wake him", "severe_hypo", "emergency"),
+    ("胸口痛得厉害", "heart_attack", "emergency"),
     ("他说话不清，嘴歪了", "stroke", "emergency"),
-    ("呕吐，酮体高", "dka_symptoms", "emergency"),
-    ("老公打了胰岛素，现在叫不醒", "hypo_confusion", "emergency"),
+    ("呕吐，酮体高", "dka_hhs", "emergency"),
+    ("老公打了胰岛素，现在叫不醒", "severe_hypo", "emergency"),
     ("膝盖红肿，还发烧", "hot_joint_fever", "urgent"),
     ("my knee is red and swollen, 发烧了", "hot_joint_fever", "urgent"),
-    ("我现在胸口很痛", "chest_pain", "emergency"),
+    ("我现在胸口很痛", "heart_attack", "emergency"),
     # A past event in the same message does not hide a symptom now.
     ("my dad is slurring his words, he had a stroke in 2019", "stroke", "emergency"),
-    ("I had chest pain two years ago and it is back again now", "chest_pain", "emergency"),
-    ("I had chest pain last year and again today", "chest_pain", "emergency"),
-    ("Last year I had chest pain. Now my chest feels tight", "chest_pain", "emergency"),
-    ("I had crushing chest pain an hour ago", "chest_pain", "emergency"),
+    ("I had chest pain two years ago and it is back again now", "heart_attack", "emergency"),
+    ("I had chest pain last year and again today", "heart_attack", "emergency"),
+    ("Last year I had chest pain. Now my chest feels tight", "heart_attack", "emergency"),
+    ("I had crushing chest pain an hour ago", "heart_attack", "emergency"),
 ])
 def test_red_flags_in_text(text, flag, level):
     result = triage(text)
@@ -118,15 +121,15 @@ def test_every_red_flag_passage_exists():
     from knowledge.corpus import load_corpus
     from tests.conftest import REPO
     known = {p.id for p in load_corpus(REPO / "guidelines").passages}
-    assert {f.passage for f in load_red_flags().flags} <= known
+    assert {f.passage for f in load_flags().flags} <= known
 
 
 @pytest.mark.parametrize("text, flag, passage", [
     ("My mother had a stroke with slurred speech when she was 70. Does that mean my blood pressure matters more?",
      "stroke", "emergency-red-flags#stroke-be-fast"),
-    ("Two years ago I had chest pain and got a stent. What should my LDL be now?", "chest_pain",
+    ("Two years ago I had chest pain and got a stent. What should my LDL be now?", "heart_attack",
      "emergency-red-flags#heart-attack-signs"),
-    ("两年前我胸痛过", "chest_pain", "emergency-red-flags#heart-attack-signs"),
+    ("两年前我胸痛过", "heart_attack", "emergency-red-flags#heart-attack-signs"),
 ])
 def test_a_red_flag_told_as_history_is_kept_apart_not_raised(text, flag, passage):
     result = triage(text)

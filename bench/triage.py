@@ -1,0 +1,202 @@
+"""Safety triage on the labelled triage set (bench/triage/*.jsonl): recall, precision, over-triage and
+latency, per flag, level, language, style and layer, for the dev split and the test split apart.
+
+    python bench/triage.py               # both splits, the calibrated thresholds; results in bench/results/
+    python bench/triage.py --calibrate   # choose the semantic thresholds on dev, write rules/triage/semantic.yaml
+
+The test split (test-a, test-b) was written by helpers who never saw the rules, the example bank or the dev
+split, and was frozen before any tuning; only the dev split is used to tune.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import json
+import os
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from coach.models import Profile  # noqa: E402
+from coach.profile.parse import parse_readings  # noqa: E402
+from coach.triage import LEVELS, Triage, default_triage  # noqa: E402
+from coach.triage.semantic import THRESHOLDS_FILE, SemanticNet, Thresholds, load_thresholds  # noqa: E402
+
+DATA = ROOT / "bench" / "triage"
+SPLITS = {"dev": ["dev.jsonl"], "test": ["test-a.jsonl", "test-b.jsonl"]}
+NOW = dt.datetime(2026, 12, 1, 9, 0)
+CONDITIONS = {"htn": "htn", "diabetes": "diabetes", "lipids": "lipids", "gout": "gout", "obesity": "obesity",
+              "pregnancy": "pregnancy"}
+
+
+def load(split: str) -> list[dict]:
+    items = []
+    for name in SPLITS[split]:
+        path = DATA / name
+        if path.exists():
+            items += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return items
+
+
+def profile_for(item: dict) -> Profile:
+    conditions = [CONDITIONS[c] for c in item.get("conditions") or [] if c in CONDITIONS]
+    return Profile(id="bench", display_name="Bench", conditions=conditions)
+
+
+def run(items: list[dict], triage: Triage, embed) -> list[dict]:
+    rows = []
+    for item in items:
+        text = item["text"]
+        started = time.perf_counter()
+        vector = embed(text) if embed else None
+        embedded = time.perf_counter()
+        readings = parse_readings(text, NOW).readings
+        result = triage(text, readings, profile_for(item), embedding=vector, now=NOW)
+        done = time.perf_counter()
+        first = result.hits[0] if result.hits else None
+        rows.append({**item, "predicted": result.level, "flags": [h.id for h in result.hits],
+                     "layer": first.layer if first else None, "kind": first.kind if first else None,
+                     "semantic": next((h.similarity for h in result.hits if h.layer == "semantic"), None),
+                     "triage_ms": (done - embedded) * 1000, "embed_ms": (embedded - started) * 1000})
+    return rows
+
+
+def _rate(hits: int, n: int) -> float | None:
+    return round(hits / n, 3) if n else None
+
+
+def metrics(rows: list[dict]) -> dict:
+    at = lambda r, level: LEVELS.index(r["predicted"]) >= LEVELS.index(level)  # noqa: E731
+    emergencies = [r for r in rows if r["level"] == "emergency"]
+    urgents = [r for r in rows if r["level"] == "urgent"]
+    lookalikes = [r for r in rows if r["level"] == "none"]
+    raised = [r for r in rows if at(r, "urgent")]
+    out = {
+        "n": len(rows), "emergencies": len(emergencies), "urgent": len(urgents), "lookalikes": len(lookalikes),
+        "emergency_recall": _rate(sum(r["predicted"] == "emergency" for r in emergencies), len(emergencies)),
+        "emergency_urgent_or_above": _rate(sum(at(r, "urgent") for r in emergencies), len(emergencies)),
+        "urgent_recall": _rate(sum(at(r, "urgent") for r in urgents), len(urgents)),
+        "lookalikes_raised": _rate(sum(at(r, "urgent") for r in lookalikes), len(lookalikes)),
+        "precision_urgent_or_above": _rate(sum(r["level"] != "none" for r in raised), len(raised)),
+        "precision_emergency": _rate(sum(r["level"] == "emergency" for r in rows if r["predicted"] == "emergency"),
+                                     sum(r["predicted"] == "emergency" for r in rows)),
+        "triage_ms_p50": round(statistics.median(r["triage_ms"] for r in rows), 2) if rows else None,
+        "triage_ms_p95": round(_p95([r["triage_ms"] for r in rows]), 2) if rows else None,
+        "embed_ms_p50": round(statistics.median(r["embed_ms"] for r in rows), 2) if rows else None,
+    }
+    for key in ("flag", "language", "style", "lookalike"):
+        groups = defaultdict(list)
+        for r in rows:
+            if r.get(key):
+                groups[r[key]].append(r)
+        out[f"by_{key}"] = {k: {"n": len(g), "urgent_or_above": _rate(sum(at(r, "urgent") for r in g), len(g)),
+                                "emergency": _rate(sum(r["predicted"] == "emergency" for r in g), len(g))}
+                            for k, g in sorted(groups.items())}
+    by_layer = defaultdict(lambda: {"raised": 0, "right": 0})
+    for r in raised:
+        by_layer[r["layer"]]["raised"] += 1
+        by_layer[r["layer"]]["right"] += r["level"] != "none"
+    out["by_layer"] = {k: {**v, "precision": _rate(v["right"], v["raised"])} for k, v in by_layer.items()}
+    return out
+
+
+def _p95(values: list[float]) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+
+
+def calibrate(rows: list[dict], triage: Triage, embed) -> Thresholds:
+    """The thresholds that raise the most dev emergencies and urgents the rules missed while keeping dev
+    look-alikes raised (by all layers) at or under 3%."""
+    vectors = {r["id"]: embed(r["text"]) for r in rows}
+    rules_only = {r["id"]: r for r in run([{k: v for k, v in r.items()} for r in rows], Triage(
+        finder=triage.finder, book=triage.book), None)}
+    nearest = {i: triage.semantic.nearest(v) for i, v in vectors.items()}
+    best, best_score = None, None
+    for check, flag, margin in itertools.product([0.6, 0.62, 0.64, 0.66, 0.68, 0.7, 0.72, 0.74, 0.76, 0.78, 0.8],
+                                                 [0.82, 0.86, 0.9, 0.95], [0.0, 0.02, 0.04, 0.06, 0.08]):
+        if flag < check:
+            continue
+        t = Thresholds(check=check, flag=flag, margin=margin, exclude=triage.semantic.thresholds.exclude)
+        net = triage.semantic
+        net.thresholds = t
+        caught = false = 0
+        for r in rows:
+            base = rules_only[r["id"]]["predicted"]
+            raised = base in ("urgent", "emergency") or net.decide(nearest[r["id"]]) is not None
+            if r["level"] == "none":
+                false += raised
+            else:
+                caught += raised
+        lookalikes = sum(r["level"] == "none" for r in rows)
+        if false / max(lookalikes, 1) > 0.03:
+            continue
+        score = (caught, -false, -check)
+        if best_score is None or score > best_score:
+            best, best_score = t, score
+    return best or load_thresholds()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calibrate", action="store_true")
+    parser.add_argument("--rules-only", action="store_true", help="without the semantic layer")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "triage.json")
+    args = parser.parse_args()
+
+    embed = None
+    base = default_triage()
+    triage = base
+    if not args.rules_only:
+        from knowledge.embedding import load_embedding
+        model = load_embedding()
+        embed = model.get_query_embedding
+        semantic = SemanticNet(lambda texts: model.get_text_embedding_batch(list(texts)))
+        triage = Triage(finder=base.finder, book=base.book, semantic=semantic)
+    if args.calibrate:
+        dev = load("dev")
+        chosen = calibrate(dev, triage, embed)
+        THRESHOLDS_FILE.write_text(
+            "# Thresholds of the semantic safety net (coach/triage/semantic.py), cosine similarity of MiniLM\n"
+            "# vectors. Calibrated on bench/triage/dev.jsonl by `python bench/triage.py --calibrate` (the most\n"
+            "# dev emergencies and urgents raised with at most 3% of dev look-alikes raised); reported on the\n"
+            "# test split in README \"Safety triage\".\n"
+            f"check: {chosen.check}\nflag: {chosen.flag}\nmargin: {chosen.margin}\n"
+            "# Flags decided by a reading against its passage's threshold, not by words.\n"
+            f"exclude: [{', '.join(chosen.exclude)}]\n", encoding="utf-8")
+        print(f"calibrated on {len(dev)} dev messages: {chosen.model_dump()}")
+        triage.semantic.thresholds = chosen
+    report = {"date": dt.date.today().isoformat(), "semantic": None if args.rules_only else
+              triage.semantic.thresholds.model_dump()}
+    for split in SPLITS:
+        items = load(split)
+        if not items:
+            continue
+        rows = run(items, triage, embed)
+        report[split] = metrics(rows)
+        report[f"{split}_misses"] = [{k: r[k] for k in ("id", "text", "level", "flag", "predicted")}
+                                     for r in rows if (r["level"] != "none") != (r["predicted"] in ("urgent", "emergency"))
+                                     ] if split == "dev" else len([r for r in rows if (r["level"] != "none") != (
+                                         r["predicted"] in ("urgent", "emergency"))])
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    for split in SPLITS:
+        if split in report:
+            m = report[split]
+            print(f"{split}: n={m['n']} emergency recall {m['emergency_recall']}, emergencies urgent-or-above "
+                  f"{m['emergency_urgent_or_above']}, urgent recall {m['urgent_recall']}, look-alikes raised "
+                  f"{m['lookalikes_raised']}, precision (urgent+) {m['precision_urgent_or_above']}, triage p50 "
+                  f"{m['triage_ms_p50']} ms p95 {m['triage_ms_p95']} ms (embedding p50 {m['embed_ms_p50']} ms)")
+    print(f"details: {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""The triage layers one by one (concepts with context, flags as combinations, readings, language, the
+semantic net) and together through the service."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from coach.models import Profile
+from coach.profile.parse import parse_readings
+from coach.triage import Triage, default_triage, triage
+from coach.triage.concepts import LexiconError, english_patterns
+from coach.triage.language import unreadable
+from coach.triage.semantic import SemanticNet, Thresholds
+
+NOW = dt.datetime(2026, 12, 1, 9, 0)
+
+
+def statuses(text: str) -> dict[str, str]:
+    return {c.concept: c.status for c in default_triage().finder.find(text)}
+
+
+# -- layer 1: concepts and their context ------------------------------------------------------------------
+@pytest.mark.parametrize("text, concept, status", [
+    ("I have no chest pain today", "chest_pain", "negated"),
+    ("if I ever get chest pain while exercising, what should I do?", "chest_pain", "hypothetical"),
+    ("what are the signs of slurred speech?", "speech_trouble", "asking"),
+    ("what does slurred speech mean?", "speech_trouble", "asking"),
+    ("my dad had a stroke in 2019", "stroke_words", "historical"),
+    ("my dad is slurring his words, he had a stroke in 2019", "speech_trouble", "reported"),
+    ("I had chest pain two years ago and it is back again now", "chest_pain", "reported"),
+    ("you nearly gave me a heart attack with that news", "heart_attack_words", None),
+    ("feels like an elephant sitting on my chest", "chest_pain", "reported"),
+    ("I've been vomitting all night", "vomiting", "reported"),  # misspelt, and current
+    ("我没有胸痛", "chest_pain", "negated"),
+    ("两年前我胸痛过", "chest_pain", "historical"),
+    ("他说话不清，嘴歪了", "face_droop", "reported"),
+])
+def test_concepts_carry_their_context(text, concept, status):
+    assert statuses(text).get(concept) == status
+
+
+def test_someone_else_is_reported_and_named_as_someone_else():
+    found = {c.concept: c for c in default_triage().finder.find("my neighbour collapsed in the garden")}
+    assert found["unresponsive"].status == "reported" and found["unresponsive"].experiencer == "other"
+
+
+def test_a_real_word_is_not_read_as_a_misspelt_symptom():
+    assert "sweating" not in statuses("he keeps swearing at the telly")
+
+
+def test_a_broken_phrase_is_named():
+    with pytest.raises(LexiconError, match="must stand alone"):
+        english_patterns("chest ~2 pain|(hurts)")
+    with pytest.raises(LexiconError, match="gap"):
+        english_patterns("~2 pain")
+    assert len(english_patterns("(can not|unable to) breathe")) == 2
+
+
+# -- layer 2: flags as combinations of concepts and context --------------------------------------------------
+def test_dka_needs_diabetes_and_the_combination():
+    diabetic = Profile(id="dee", display_name="Dee", conditions=["diabetes"])
+    assert triage("I've been vomiting and breathing really fast", profile=diabetic).level == "emergency"
+    only_vomiting = triage("I've been vomiting since last night", profile=diabetic)
+    assert only_vomiting.level == "urgent" and only_vomiting.hits[0].kind == "safety_check"
+    assert only_vomiting.hits[0].question and "ketones" in only_vomiting.hits[0].question
+    assert triage("I've been vomiting since last night").level == "none"  # no diabetes: a stomach bug
+
+
+def test_a_neurological_deficit_that_passed_is_still_an_emergency():
+    result = triage("my arm went numb and my face drooped for ten minutes, it went away")
+    assert result.level == "emergency" and result.hits[0].id == "stroke"
+
+
+def test_postpartum_headache_with_high_blood_pressure_is_an_emergency_within_six_weeks():
+    recent = "I had my baby 9 days ago, worst headache, flashing lights, 158/104"
+    assert triage(recent).level == "emergency"
+    assert any(h.id == "pregnancy_bp" for h in triage(recent).hits)
+    long_ago = "my son was born 3 years ago, I get headaches and my bp was 150/95"
+    assert triage(long_ago, parse_readings(long_ago, NOW).readings).level == "none"
+
+
+def test_too_much_insulin_is_an_emergency_and_says_nothing_of_doses():
+    result = triage("I took 20 instead of 2 units of insulin")
+    assert result.level == "emergency" and result.hits[0].id == "diabetes_med_overdose"
+
+
+@pytest.mark.parametrize("text", ["I don't see the point of living anymore", "everyone would be better off without me",
+                                  "I've been saving up my pills", "I can't go on like this anymore", "一了百了"])
+def test_self_harm_said_indirectly(text):
+    result = triage(text)
+    assert result.level == "emergency" and result.hits[0].id == "self_harm"
+
+
+def test_ruled_out_flags_say_why():
+    result = triage("I have no chest pain, just a question about salt")
+    reasons = {r.id: r.reason for r in result.ruled_out}
+    assert "'chest pain' negated" in reasons["heart_attack"]
+    assert reasons["stroke"].startswith("none of face")
+
+
+def test_general_emergencies_beyond_the_five_highs():
+    assert triage("she has a fever and a really stiff neck and the light hurts her eyes").hits[0].id == "meningitis"
+    assert triage("my throat is closing up after eating peanuts").hits[0].id == "anaphylaxis"
+    assert triage("my toddler swallowed some of grandma's pills").hits[0].id == "poisoning"
+    assert triage("I've been vomiting blood").hits[0].id == "severe_bleeding"
+    assert triage("a gout flare in my toe again, no fever").level == "none"
+
+
+# -- layer 4: languages the coach cannot read ----------------------------------------------------------------
+def test_languages_it_cannot_read():
+    words = default_triage().english
+    assert unreadable("J'ai une douleur dans la poitrine et je transpire beaucoup", words) == "fr"
+    assert unreadable("mi esposo no puede hablar y tiene la cara caída", words) == "es"
+    for text in ("bp 150/95", "no chest pain", "im so dizzy", "我胸口很痛"):
+        assert unreadable(text, words) is None
+
+
+# -- the semantic net: it can only raise --------------------------------------------------------------------
+def test_semantic_net_raises_what_the_rules_miss_and_never_lowers(minilm):
+    net = SemanticNet(lambda texts: minilm.get_text_embedding_batch(list(texts)),
+                      Thresholds(check=0.6, flag=0.99, margin=0.0))
+    layered = Triage(finder=default_triage().finder, book=default_triage().book, semantic=net)
+    text = "nobody would even notice if I just disappeared for good"
+    assert triage(text).level == "none" or triage(text).hits[0].layer == "concepts"
+    result = layered(text, embedding=minilm.get_query_embedding(text))
+    assert result.level in ("urgent", "emergency")
+    strict = Triage(finder=default_triage().finder, book=default_triage().book,
+                    semantic=SemanticNet(lambda t: minilm.get_text_embedding_batch(list(t)),
+                                         Thresholds(check=1.01, flag=1.01, margin=0.0)))
+    emergency = "crushing chest pain and my left arm is numb"
+    assert strict(emergency, embedding=minilm.get_query_embedding(emergency)).level == "emergency"
+
+
+def test_reading_thresholds_are_in_their_passages():
+    from knowledge.corpus import load_corpus
+    from coach.triage import readings as r
+    from tests.conftest import REPO
+
+    text = {p.id: p.text for p in load_corpus(REPO / "guidelines").passages}
+    for *numbers, passage in (r.SEVERE_BP, r.PREGNANCY_SEVERE_BP, r.PREGNANCY_HIGH_BP, r.LOW_GLUCOSE_MMOL,
+                              r.HIGH_GLUCOSE_MMOL):
+        for n in numbers:
+            assert re.search(rf"\b{n:g}\b", text[passage]), (n, passage)
+    assert "6 weeks" in text[r.POSTPARTUM_PASSAGE] or "six weeks" in text[r.POSTPARTUM_PASSAGE]
