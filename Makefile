@@ -76,6 +76,11 @@ bench: setup
 
 # The chat app under load: 1, 10 and 30 concurrent sessions of 5 turns each over Chainlit's websocket, against a
 # server of its own on a free loopback port (bench/load.py; results in bench/results/).
+# Safety triage on the labelled triage set (dev and test splits apart; results in bench/results/triage.json).
+.PHONY: bench-triage
+bench-triage: setup
+	$(BIN)/python bench/triage.py
+
 .PHONY: bench-load
 bench-load: setup
 	$(BIN)/python bench/load.py

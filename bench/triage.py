@@ -73,13 +73,23 @@ def _rate(hits: int, n: int) -> float | None:
     return round(hits / n, 3) if n else None
 
 
-def metrics(rows: list[dict]) -> dict:
+READ = ("en", "zh")
+
+
+def metrics(all_rows: list[dict]) -> dict:
+    """Headline figures over the languages the coach reads; messages in others are reported apart (each
+    should get the multilingual safety message, whatever it says)."""
     at = lambda r, level: LEVELS.index(r["predicted"]) >= LEVELS.index(level)  # noqa: E731
+    rows = [r for r in all_rows if r.get("language", "en") in READ]
+    others = [r for r in all_rows if r.get("language", "en") not in READ]
     emergencies = [r for r in rows if r["level"] == "emergency"]
     urgents = [r for r in rows if r["level"] == "urgent"]
     lookalikes = [r for r in rows if r["level"] == "none"]
     raised = [r for r in rows if at(r, "urgent")]
     out = {
+        "unreadable_languages": {"n": len(others), "safety_message": sum(
+            "unreadable_language" in r["flags"] for r in others), "emergencies": sum(
+            r["level"] == "emergency" for r in others)},
         "n": len(rows), "emergencies": len(emergencies), "urgent": len(urgents), "lookalikes": len(lookalikes),
         "emergency_recall": _rate(sum(r["predicted"] == "emergency" for r in emergencies), len(emergencies)),
         "emergency_urgent_or_above": _rate(sum(at(r, "urgent") for r in emergencies), len(emergencies)),
@@ -94,7 +104,7 @@ def metrics(rows: list[dict]) -> dict:
     }
     for key in ("flag", "language", "style", "lookalike"):
         groups = defaultdict(list)
-        for r in rows:
+        for r in (all_rows if key == "language" else rows):
             if r.get(key):
                 groups[r[key]].append(r)
         out[f"by_{key}"] = {k: {"n": len(g), "urgent_or_above": _rate(sum(at(r, "urgent") for r in g), len(g)),
@@ -130,13 +140,15 @@ def calibrate(rows: list[dict], triage: Triage, embed) -> Thresholds:
         net.thresholds = t
         caught = false = 0
         for r in rows:
+            if r.get("language", "en") not in READ:
+                continue
             base = rules_only[r["id"]]["predicted"]
             raised = base in ("urgent", "emergency") or net.decide(nearest[r["id"]]) is not None
             if r["level"] == "none":
                 false += raised
             else:
                 caught += raised
-        lookalikes = sum(r["level"] == "none" for r in rows)
+        lookalikes = sum(r["level"] == "none" for r in rows if r.get("language", "en") in READ)
         if false / max(lookalikes, 1) > 0.03:
             continue
         score = (caught, -false, -check)
@@ -183,15 +195,17 @@ def main() -> None:
         rows = run(items, triage, embed)
         report[split] = metrics(rows)
         report[f"{split}_misses"] = [{k: r[k] for k in ("id", "text", "level", "flag", "predicted")}
-                                     for r in rows if (r["level"] != "none") != (r["predicted"] in ("urgent", "emergency"))
-                                     ] if split == "dev" else len([r for r in rows if (r["level"] != "none") != (
-                                         r["predicted"] in ("urgent", "emergency"))])
+                                     for r in rows if r["language"] in READ and (r["level"] != "none") != (
+                                         r["predicted"] in ("urgent", "emergency"))
+                                     ] if split == "dev" else "not listed: the test split is not tuned on"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     for split in SPLITS:
         if split in report:
             m = report[split]
-            print(f"{split}: n={m['n']} emergency recall {m['emergency_recall']}, emergencies urgent-or-above "
+            u = m["unreadable_languages"]
+            print(f"{split}: n={m['n']} (+{u['n']} in other languages, {u['safety_message']} got the multilingual "
+                  f"safety message) emergency recall {m['emergency_recall']}, emergencies urgent-or-above "
                   f"{m['emergency_urgent_or_above']}, urgent recall {m['urgent_recall']}, look-alikes raised "
                   f"{m['lookalikes_raised']}, precision (urgent+) {m['precision_urgent_or_above']}, triage p50 "
                   f"{m['triage_ms_p50']} ms p95 {m['triage_ms_p95']} ms (embedding p50 {m['embed_ms_p50']} ms)")

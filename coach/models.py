@@ -291,7 +291,8 @@ class TriageResult(BaseModel):
     language: str = "en"
     unreadable_language: str | None = Field(default=None, description="A language the coach cannot read "
                                             "(ISO 639-1): the reply is the fixed multilingual safety message")
-    timings_ms: dict[str, float] = Field(default_factory=dict)
+    # Kept out of the serialised reply (CoachReply.timings_ms has triage's total): golden replies stay stable.
+    timings_ms: dict[str, float] = Field(default_factory=dict, exclude=True)
 
     @property
     def is_emergency(self) -> bool:

@@ -74,6 +74,9 @@ class Triage:
         self.semantic = semantic
         self.checks = all_checks(self.book)
         self.english = english_words()
+        # Load what the first message would otherwise wait for (the Chinese pipeline, py3langid's model).
+        self.finder.find("warm up 热身")
+        lang.identify("warm up the language model")
 
     def __call__(self, text: str, readings: list[Reading] | None = None, profile: Profile | None = None,
                  embedding: Sequence[float] | None = None, now: dt.datetime | None = None) -> TriageResult:

@@ -30,7 +30,10 @@ SPAN_GROUP = "concepts"
 # Categories of ConText modifiers that stop a concept from being a report of something happening now.
 BLOCKING = ("NEGATED_EXISTENCE", "HYPOTHETICAL", "ASKING")
 # The time cues end at a comma: "he is slurring his words, he had a stroke in 2019".
-CLAUSE_BOUND = {"HISTORICAL": ["CLAUSE"], "CURRENT": ["CLAUSE"], "RESOLVED": ["CLAUSE"]}
+CLAUSE_BOUND = {"HISTORICAL": ["CLAUSE"], "CURRENT": ["CLAUSE"], "RESOLVED": ["CLAUSE"], "PAST_TENSE": ["CLAUSE"]}
+# medspaCy's packaged negations were written for clinical notes, where "not" governs the rest of the
+# sentence; in chat it rarely reaches past a few words ("can't stand up straight, fever and puked").
+NEGATION_SCOPE = 5
 # Words that say who a sentence is about: a question with none of them asks about signs, it reports none
 # ("what does slurred speech mean?"), while "my dad is slurring, what do I do?" reports.
 EXPERIENCER = re.compile(r"\b(?:i|i'?m|im|i'?ve|ive|my|me|we|our|us|he|she|his|her|him|they|them|their|"
@@ -38,6 +41,12 @@ EXPERIENCER = re.compile(r"\b(?:i|i'?m|im|i'?ve|ive|my|me|we|our|us|he|she|his|h
                          r"我|他|她|咱|病人|患者|孩子|老公|老婆|爸|妈", re.I)
 QUESTION_END = re.compile(r"[?？]\s*$")
 logging.getLogger("PyRuSH").setLevel(logging.WARNING)
+
+
+# A gap between a phrase's words never crosses a negation or the end of a sentence: "face isn't droopy"
+# is not "face ... droopy", and "胸口也不闷" is not "胸口 ... 闷".
+GAP_STOPS_EN = ["not", "no", "never", "nothing", "none", "without", ".", "?", "!", ";"]
+GAP_STOPS_ZH = ["不", "没", "无", "未", "别", "。", "？", "！", "；", "，"]
 
 
 class LexiconError(ValueError):
@@ -93,7 +102,7 @@ def english_patterns(phrase: str) -> list[list[dict]]:
             alternatives = [[_token(w, phrase) for w in alt.split()] for alt in item.strip("()?").split("|")]
             choices.append(alternatives + ([[]] if optional else []))
         elif re.fullmatch(r"~\d+", item):
-            choices.append([[{"OP": f"{{,{item[1:]}}}"}]])
+            choices.append([[{"NORM": {"NOT_IN": GAP_STOPS_EN}, "OP": f"{{,{item[1:]}}}"}]])
         elif "(" in item or ")" in item:
             raise LexiconError(f"phrase {phrase!r}: a (group) must stand alone, found {item!r}")
         else:
@@ -121,17 +130,16 @@ def _expand_zh(phrase: str) -> list[str]:
 
 def chinese_patterns(phrase: str) -> list[list[dict]]:
     """A Chinese phrase as Matcher patterns over single characters; `~N` is up to N other characters."""
-    patterns = []
-    for variant in _expand_zh(phrase):
-        pattern: list[dict] = []
-        for piece in re.split(r"(~\d+)", variant):
-            if re.fullmatch(r"~\d+", piece):
-                pattern.append({"OP": f"{{,{piece[1:]}}}"})
-            elif piece:
-                for ch in piece.replace("\\", ""):
-                    pattern.append({"LOWER": ch.lower()} if ch.isascii() else {"ORTH": ch})
-        if pattern:
-            patterns.append(pattern)
+    # Gaps are cut out before the (a|b) groups expand, so a digit in a group ("~3(84|酒精)") stays a character.
+    segments = re.split(r"(~\d+)", phrase)
+    choices = [[[{"ORTH": {"NOT_IN": GAP_STOPS_ZH}, "OP": f"{{,{seg[1:]}}}"}]] if re.fullmatch(r"~\d+", seg) else
+               [[{"LOWER": ch.lower()} if ch.isascii() else {"ORTH": ch} for ch in variant.replace("\\", "")]
+                for variant in _expand_zh(seg)]
+               for seg in segments if seg]
+    patterns = [[t for part in combo for t in part] for combo in itertools.product(*choices)]
+    for pattern in patterns:
+        if not pattern or "OP" in pattern[0] or "OP" in pattern[-1]:
+            raise LexiconError(f"phrase {phrase!r} starts or ends with a gap")
     return patterns
 
 
@@ -168,7 +176,10 @@ class SpellingNormaliser:
                 continue
             if lower not in self._cache:
                 found = self._extract(lower, 1 if len(lower) < 8 else 2)
-                self._cache[lower] = found[0] if found else lower
+                # "afebrile" is the opposite of "febrile", not a misspelling of it
+                opposite = found and lower.endswith(found[0]) and lower[: len(lower) - len(found[0])] in (
+                    "a", "an", "non", "un", "in", "anti", "dis")
+                self._cache[lower] = found[0] if found and not opposite else lower
             token.norm_ = self._cache[lower]
         return doc
 
@@ -213,6 +224,9 @@ def build_pipeline(language: str, concepts: dict[str, Concept]):
     if language == "en":
         dropped = set(spec.get("drop_default", []))
         kept = [r for r in context.rules if r.literal not in dropped]
+        for r in kept:
+            if r.category.upper() == "NEGATED_EXISTENCE" and r.max_scope is None:
+                r.max_scope = NEGATION_SCOPE
         context_rules = kept + _context_rules(language, spec)
         # Rebuild with only the kept packaged rules plus the project's.
         nlp.remove_pipe("medspacy_context")
@@ -293,13 +307,15 @@ def _status(categories: set[str], span, figurative: list, doc) -> str:
         return "negated"
     if "HYPOTHETICAL" in categories:
         return "hypothetical"
-    if "ASKING" in categories or _only_asking(span.sent.text):
+    if "FIGURATIVE" in categories:
+        return "figurative"
+    if "ASKING" in categories or (span.doc.lang_ == "en" and _only_asking(span.sent.text)):
         return "asking"
     current = "CURRENT" in categories
     if "HISTORICAL" in categories and not current:
         return "historical"
-    if "FAMILY" in categories and not current and "HISTORICAL" in categories:
-        return "historical"
+    if "FAMILY" in categories and not current and categories & {"HISTORICAL", "PAST_TENSE"}:
+        return "historical"  # "my dad had a stroke": family history; "my dad is slurring": now
     if "RESOLVED" in categories and not current:
         return "resolved"
     return "reported"

@@ -54,10 +54,12 @@ class Flag(BaseModel):
     passed: Literal["none", "urgent", "emergency"] = "urgent"
     check: list[Alternative] = Field(default_factory=list)
     question: str | None = None
+    figurative_check: bool = Field(default=False, description="A figure of speech in the flag's words (\"this "
+                                   "diet makes me want to die lol\") still gets the safety check: asking costs little")
 
     @model_validator(mode="after")
     def _question_for_check(self):
-        if self.check and not self.question:
+        if (self.check or self.figurative_check) and not self.question:
             raise ValueError(f"flag {self.id}: a `check` needs the `question` it asks")
         return self
 
@@ -94,6 +96,7 @@ def evaluate(book: FlagBook, concepts: list[MatchedConcept], contexts: set[str]
     ruled out with the reason."""
     now = _index(m for m in concepts if m.status in ("reported", "resolved"))
     past = _index(m for m in concepts if m.status == "historical")
+    said_loosely = _index(m for m in concepts if m.status in ("reported", "resolved", "figurative"))
     hits, history, ruled_out = [], [], []
     for flag in book.flags:
         used = next((u for a in flag.when if (u := _satisfied(a, now, contexts))), None)
@@ -104,6 +107,8 @@ def evaluate(book: FlagBook, concepts: list[MatchedConcept], contexts: set[str]
                 hits.append(_hit(flag, level, used, passed=passed))
                 continue
         check = next((u for a in flag.check if (u := _satisfied(a, now, contexts))), None)
+        if check is None and flag.figurative_check:
+            check = next((u for a in flag.when if (u := _satisfied(a, said_loosely, contexts))), None)
         if check and not all(m.status == "resolved" for m in check):
             hits.append(_hit(flag, "urgent", check, kind="safety_check"))
             continue

@@ -22,7 +22,7 @@ HIGH_GLUCOSE_MMOL = (13.9, "dm-sick-days-dka-hhs#when-to-test-ketones")  # 250 m
 
 # A blood pressure written bare ("worst headache, flashing lights, 158/104"): triage reads it even where
 # the reading parser, which stores what it reads, wants "bp" or "mmHg" beside it.
-BARE_BP = re.compile(r"(?<![\d/.])([12]\d{2}|[89]\d)\s*/\s*(\d{2,3})(?![\d/.])")
+BARE_BP = re.compile(r"(?<![\d/.])([12]\d{2}|[89]\d)\s*/\s*(\d{2,3})(?![\d/]|\.\d)")
 DAYS_AGO = re.compile(r"(\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s*"
                       r"(day|days|week|weeks|wk|wks|month|months|mo)\b|(\d+)\s*(天|周|星期|个月|月)", re.I)
 NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -107,10 +107,27 @@ def reading_flags(readings: list[Reading], text: str, ctx: set[str]) -> list[Red
     return hits
 
 
+# A glucose number after a meter's or a sensor's name ("cgm said 2.7", "fingerstick 50 mg/dL", "血糖2.8"):
+# triage reads it whether or not the message says fasting or after a meal, and without the words the
+# reading parser needs before storing it.
+METER_GLUCOSE = re.compile(
+    r"(?:cgm|meter|monitor|libre|dexcom|sensor|finger\s?(?:stick|prick)|fingerstick|glucometer|\bbgl?\b|\bbsl?\b|"
+    r"glucose|sugars?|reading|血糖)[^\d/]{0,25}?(?<![\d.])(\d{1,3}(?:[.,]\d)?)(?![\d/]|[.,]\d)\s*"
+    r"(mmol(?:/l)?|mg\s*/\s*dl|mg)?", re.I)
+
+
 def glucose_in_text(text: str, now: dt.datetime) -> list[Reading]:
-    """Glucose values in the message whether or not it says fasting or after a meal: triage needs a 2.8
-    that the reading parser would first ask about."""
+    """Glucose values in the message, in mmol/L, for triage only (nothing here is stored)."""
     from coach.profile.parse import parse_readings
 
-    return [r for r in parse_readings(text, now, glucose_context="fasting").readings
-            if r.indicator == Indicator.fasting_glucose]
+    found = [r for r in parse_readings(text, now, glucose_context="fasting").readings
+             if r.indicator == Indicator.fasting_glucose]
+    seen = {round(r.value, 1) for r in found}
+    for m in METER_GLUCOSE.finditer(text):
+        value, unit = float(m.group(1).replace(",", ".")), (m.group(2) or "").lower()
+        mmol = value / 18.016 if unit.startswith("mg") or (not unit and value >= 35) else value
+        if 0.5 <= mmol <= 60 and round(mmol, 1) not in seen:
+            seen.add(round(mmol, 1))
+            found.append(Reading(indicator=Indicator.fasting_glucose, value=round(mmol, 2), unit="mmol/L",
+                                 measured_at=now, source="chat"))
+    return found
