@@ -40,6 +40,7 @@ EXPERIENCER = re.compile(r"\b(?:i|i'?m|im|i'?ve|ive|my|me|we|our|us|he|she|his|h
                          r"husband|wife|dad|mum|mom|son|daughter|patient|resident|neighbou?r|friend|baby|child)\b|"
                          r"我|他|她|咱|病人|患者|孩子|老公|老婆|爸|妈", re.I)
 QUESTION_END = re.compile(r"[?？]\s*$")
+ZH_REPORT = re.compile(r"了|刚才|刚刚|现在|今天|一直|正在|突然")
 logging.getLogger("PyRuSH").setLevel(logging.WARNING)
 
 
@@ -58,6 +59,8 @@ class Concept:
     id: str
     label: str
     figurative: bool
+    hyperbole: bool  # a joke marker ("lol") in its sentence makes it figurative: "i want to die lol"
+    hypothetical_counts: bool  # a wish is still a report: "if only I could sleep and not wake up"
     en: tuple[str, ...]
     zh: tuple[str, ...]
 
@@ -66,6 +69,7 @@ class Concept:
 def load_concepts(path: Path = CONCEPTS_FILE) -> dict[str, Concept]:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))["concepts"]
     return {cid: Concept(id=cid, label=c["label"], figurative=bool(c.get("figurative")),
+                         hyperbole=bool(c.get("hyperbole")), hypothetical_counts=bool(c.get("hypothetical_counts")),
                          en=tuple(c.get("en", [])), zh=tuple(c.get("zh", []))) for cid, c in data.items()}
 
 
@@ -277,10 +281,15 @@ class ConceptFinder:
         spans = list(doc.spans.get(SPAN_GROUP, []))
         figurative = [s for s in spans if self.concepts[s.label_].figurative]
         out: list[MatchedConcept] = []
-        # Per concept, the longest match wins where several of its phrases overlap.
+        literal = [s for s in spans if not self.concepts[s.label_].figurative]
+        # Per concept, the longest match wins where several of its phrases overlap; a match inside a longer
+        # one of another concept is part of it ("中毒" in "酸中毒", ketoacidosis, is not poisoning).
         for span in sorted(spans, key=lambda s: (s.start, -(s.end - s.start))):
             concept = self.concepts[span.label_]
             if concept.figurative:
+                continue
+            if language == "zh" and any(o.label_ != span.label_ and o.start <= span.start and span.end <= o.end
+                                        and (o.end - o.start) > (span.end - span.start) for o in literal):
                 continue
             if any(o.concept == concept.id and o.language == language and o.start < span.end and span.start < o.end
                    for o in out):
@@ -289,6 +298,12 @@ class ConceptFinder:
             modifiers = [m for m in span._.modifiers
                          if not (m.modifier_span[0] < span.end and span.start < m.modifier_span[1])]
             categories = {m.category.upper() for m in modifiers}
+            if not concept.hyperbole:
+                categories.discard("FIGURATIVE")  # "my speech is slurry, not drunk lol" is still slurred speech
+            if concept.hypothetical_counts:
+                categories -= {"HYPOTHETICAL", "ASKING"}
+            if "FAMILY" in categories:
+                categories.add("OTHER_EXPERIENCER")
             status = _status(categories, span, figurative, doc)
             out.append(MatchedConcept(
                 concept=concept.id, label=concept.label, words=span.text, status=status, language=language,
@@ -309,7 +324,7 @@ def _status(categories: set[str], span, figurative: list, doc) -> str:
         return "hypothetical"
     if "FIGURATIVE" in categories:
         return "figurative"
-    if "ASKING" in categories or (span.doc.lang_ == "en" and _only_asking(span.sent.text)):
+    if "ASKING" in categories or _only_asking(span.sent.text, span.doc.lang_):
         return "asking"
     current = "CURRENT" in categories
     if "HISTORICAL" in categories and not current:
@@ -321,6 +336,9 @@ def _status(categories: set[str], span, figurative: list, doc) -> str:
     return "reported"
 
 
-def _only_asking(sentence: str) -> bool:
-    """A question that says nothing about anyone ("what does slurred speech mean?") reports no symptom."""
-    return bool(QUESTION_END.search(sentence)) and not EXPERIENCER.search(sentence)
+def _only_asking(sentence: str, language: str = "en") -> bool:
+    """A question that says nothing about anyone ("what does slurred speech mean?") reports no symptom. In
+    Chinese a completed or present event (了, 刚才, 现在) reports one even without a pronoun."""
+    if not QUESTION_END.search(sentence) and not (language == "zh" and sentence.rstrip().endswith("吗")):
+        return False
+    return not EXPERIENCER.search(sentence) and not (language == "zh" and ZH_REPORT.search(sentence))

@@ -116,6 +116,14 @@ METER_GLUCOSE = re.compile(
     r"(mmol(?:/l)?|mg\s*/\s*dl|mg)?", re.I)
 
 
+def _asks_about_a_number(text: str, position: int) -> bool:
+    from coach.text import is_question, sentence_at
+    from coach.triage.concepts import EXPERIENCER
+
+    sentence = sentence_at(text, position)
+    return is_question(sentence) and not EXPERIENCER.search(sentence)
+
+
 def glucose_in_text(text: str, now: dt.datetime) -> list[Reading]:
     """Glucose values in the message, in mmol/L, for triage only (nothing here is stored)."""
     from coach.profile.parse import parse_readings
@@ -124,6 +132,10 @@ def glucose_in_text(text: str, now: dt.datetime) -> list[Reading]:
              if r.indicator == Indicator.fasting_glucose]
     seen = {round(r.value, 1) for r in found}
     for m in METER_GLUCOSE.finditer(text):
+        before = text[max(0, m.start(1) - 12):m.start(1)].lower()
+        if re.search(r"level|type|grade|stage|step|class|week|day|hour|minute|min|x\s*$|times", before) or \
+                _asks_about_a_number(text, m.start(1)):
+            continue  # "level 2 hypoglycaemia", "type 1", "what glucose is too low?": not a reading
         value, unit = float(m.group(1).replace(",", ".")), (m.group(2) or "").lower()
         mmol = value / 18.016 if unit.startswith("mg") or (not unit and value >= 35) else value
         if 0.5 <= mmol <= 60 and round(mmol, 1) not in seen:
