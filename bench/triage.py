@@ -124,36 +124,31 @@ def _p95(values: list[float]) -> float:
 
 
 def calibrate(rows: list[dict], triage: Triage, embed) -> Thresholds:
-    """The thresholds that raise the most dev emergencies and urgents the rules missed while keeping dev
-    look-alikes raised (by all layers) at or under 3%."""
+    """The semantic layer calibrated on its own: the thresholds under which it alone raises the most dev
+    emergencies and urgents while raising at most 2% of dev look-alikes. (Calibrating it together with rules
+    tuned on the same split would teach it only that the rules already catch the dev split.)"""
+    rows = [r for r in rows if r.get("language", "en") in READ]
     vectors = {r["id"]: embed(r["text"]) for r in rows}
-    rules_only = {r["id"]: r for r in run([{k: v for k, v in r.items()} for r in rows], Triage(
-        finder=triage.finder, book=triage.book), None)}
-    nearest = {i: triage.semantic.nearest(v) for i, v in vectors.items()}
+    net = triage.semantic
+    lookalikes = sum(r["level"] == "none" for r in rows)
     best, best_score = None, None
-    for check, flag, margin in itertools.product([0.6, 0.62, 0.64, 0.66, 0.68, 0.7, 0.72, 0.74, 0.76, 0.78, 0.8],
-                                                 [0.82, 0.86, 0.9, 0.95], [0.0, 0.02, 0.04, 0.06, 0.08]):
-        if flag < check:
-            continue
-        t = Thresholds(check=check, flag=flag, margin=margin, exclude=triage.semantic.thresholds.exclude)
-        net = triage.semantic
-        net.thresholds = t
-        caught = false = 0
-        for r in rows:
-            if r.get("language", "en") not in READ:
+    for k in (3, 5, 7):
+        nearest = {i: net.nearest(v, k) for i, v in vectors.items()}
+        for votes, check, flag in itertools.product(range(2, k + 1), [0.55, 0.6, 0.65, 0.7, 0.75, 0.8],
+                                                    [0.8, 0.85, 0.9, 0.95]):
+            if flag < check:
                 continue
-            base = rules_only[r["id"]]["predicted"]
-            raised = base in ("urgent", "emergency") or net.decide(nearest[r["id"]]) is not None
-            if r["level"] == "none":
-                false += raised
-            else:
-                caught += raised
-        lookalikes = sum(r["level"] == "none" for r in rows if r.get("language", "en") in READ)
-        if false / max(lookalikes, 1) > 0.03:
-            continue
-        score = (caught, -false, -check)
-        if best_score is None or score > best_score:
-            best, best_score = t, score
+            net.thresholds = Thresholds(k=k, votes=votes, check=check, flag=flag, exclude=net.thresholds.exclude)
+            caught = false = 0
+            for r in rows:
+                raised = net.decide(nearest[r["id"]]) is not None
+                caught += raised and r["level"] != "none"
+                false += raised and r["level"] == "none"
+            if false / max(lookalikes, 1) > 0.02:
+                continue
+            score = (caught, -false, votes, check)
+            if best_score is None or score > best_score:
+                best, best_score = net.thresholds, score
     return best or load_thresholds()
 
 
@@ -178,10 +173,10 @@ def main() -> None:
         chosen = calibrate(dev, triage, embed)
         THRESHOLDS_FILE.write_text(
             "# Thresholds of the semantic safety net (coach/triage/semantic.py), cosine similarity of MiniLM\n"
-            "# vectors. Calibrated on bench/triage/dev.jsonl by `python bench/triage.py --calibrate` (the most\n"
-            "# dev emergencies and urgents raised with at most 3% of dev look-alikes raised); reported on the\n"
-            "# test split in README \"Safety triage\".\n"
-            f"check: {chosen.check}\nflag: {chosen.flag}\nmargin: {chosen.margin}\n"
+            "# vectors. Calibrated on bench/triage/dev.jsonl by `python bench/triage.py --calibrate`: alone, the\n"
+            "# layer raises the most dev emergencies and urgents with at most 2% of dev look-alikes raised.\n"
+            "# Reported on the test split in README \"Safety triage\".\n"
+            f"k: {chosen.k}\nvotes: {chosen.votes}\ncheck: {chosen.check}\nflag: {chosen.flag}\n"
             "# Flags decided by a reading against its passage's threshold, not by words.\n"
             f"exclude: [{', '.join(chosen.exclude)}]\n", encoding="utf-8")
         print(f"calibrated on {len(dev)} dev messages: {chosen.model_dump()}")

@@ -127,8 +127,8 @@ class Triage:
         return hits + [RedFlagHit(
             id=flag.id, level=level, label=flag.label, passage_id=flag.passage, layer="semantic",
             kind="flag" if decision == "flag" else "safety_check", question=None if decision == "flag" else question,
-            evidence=f"close to {nearest.example!r} ({nearest.similarity:.2f}; nearest look-alike "
-                     f"{nearest.lookalike_similarity:.2f})", similarity=nearest.similarity, example=nearest.example)]
+            evidence=f"close to {nearest.example!r} ({nearest.similarity:.2f}; {nearest.votes} of the "
+                     f"{self.semantic.thresholds.k} nearest examples are this flag's)", similarity=nearest.similarity, example=nearest.example)]
 
 
 def _merge(hits: list[RedFlagHit], more: list[RedFlagHit]) -> list[RedFlagHit]:

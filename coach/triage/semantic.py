@@ -28,16 +28,18 @@ Embed = Callable[[Sequence[str]], list[list[float]]]
 
 
 class Thresholds(BaseModel):
-    check: float = Field(description="Cosine to a flag's nearest example at or above which the safety check runs")
+    k: int = Field(default=3, ge=1, description="How many nearest examples vote")
+    votes: int = Field(default=3, ge=1, description="How many of them must be one flag's (a look-alike votes against)")
+    check: float = Field(description="Cosine to the nearest example at or above which the safety check runs")
     flag: float = Field(description="Cosine at or above which the flag itself is raised")
-    margin: float = Field(description="How much closer to the flag's examples than to any look-alike")
     exclude: list[str] = Field(default_factory=list, description="Flags decided by numbers (a reading against "
                                "its passage's threshold): an embedding cannot compare 150/95 with 180/120")
 
 
 class Nearest(BaseModel):
-    flag: str
-    similarity: float
+    flag: str = Field(description="The flag most of the k nearest examples belong to")
+    votes: int = Field(description="How many of the k nearest examples are that flag's")
+    similarity: float = Field(description="Cosine to the nearest example of that flag")
     example: str
     lookalike_similarity: float
     lookalike: str
@@ -73,18 +75,27 @@ class SemanticNet:
         self.pos = vectors[: len(positives)]
         self.neg = vectors[len(positives):]
 
-    def nearest(self, vector: Sequence[float]) -> Nearest:
+    def nearest(self, vector: Sequence[float], k: int | None = None) -> Nearest:
+        """The k nearest examples' vote: a message among one flag's examples, not among look-alikes."""
+        k = k or self.thresholds.k
         v = np.asarray(vector, dtype=np.float32)
         v = v / (np.linalg.norm(v) or 1.0)
         pos, neg = self.pos @ v, self.neg @ v
-        i, j = int(pos.argmax()), int(neg.argmax())
-        return Nearest(flag=self.positives[i][0], similarity=round(float(pos[i]), 4), example=self.positives[i][1],
-                       lookalike_similarity=round(float(neg[j]), 4), lookalike=self.lookalikes[j][1])
+        both = np.concatenate([pos, neg])
+        top = np.argsort(-both)[:k]
+        flags = [self.positives[i][0] for i in top if i < len(pos)]
+        flag = max(set(flags), key=flags.count) if flags else self.positives[int(pos.argmax())][0]
+        of_flag = [i for i in range(len(pos)) if self.positives[i][0] == flag]
+        i = max(of_flag, key=lambda n: pos[n])
+        j = int(neg.argmax())
+        return Nearest(flag=flag, votes=flags.count(flag), similarity=round(float(pos[i]), 4),
+                       example=self.positives[i][1], lookalike_similarity=round(float(neg[j]), 4),
+                       lookalike=self.lookalikes[j][1])
 
     def decide(self, nearest: Nearest) -> str | None:
         """'flag', 'check' or None for a message whose nearest examples are `nearest`."""
         t = self.thresholds
-        if nearest.similarity - nearest.lookalike_similarity < t.margin:
+        if nearest.votes < t.votes:
             return None
         if nearest.similarity >= t.flag:
             return "flag"

@@ -121,7 +121,7 @@ def test_languages_it_cannot_read():
 # -- the semantic net: it can only raise --------------------------------------------------------------------
 def test_semantic_net_raises_what_the_rules_miss_and_never_lowers(minilm):
     net = SemanticNet(lambda texts: minilm.get_text_embedding_batch(list(texts)),
-                      Thresholds(check=0.6, flag=0.99, margin=0.0))
+                      Thresholds(k=3, votes=2, check=0.6, flag=0.99))
     layered = Triage(finder=default_triage().finder, book=default_triage().book, semantic=net)
     text = "nobody would even notice if I just disappeared for good"
     assert triage(text).level == "none" or triage(text).hits[0].layer == "concepts"
@@ -129,7 +129,7 @@ def test_semantic_net_raises_what_the_rules_miss_and_never_lowers(minilm):
     assert result.level in ("urgent", "emergency")
     strict = Triage(finder=default_triage().finder, book=default_triage().book,
                     semantic=SemanticNet(lambda t: minilm.get_text_embedding_batch(list(t)),
-                                         Thresholds(check=1.01, flag=1.01, margin=0.0)))
+                                         Thresholds(k=3, votes=1, check=1.01, flag=1.01)))
     emergency = "crushing chest pain and my left arm is numb"
     assert strict(emergency, embedding=minilm.get_query_embedding(emergency)).level == "emergency"
 
