@@ -31,7 +31,7 @@ from coach.triage import LEVELS, Triage, default_triage  # noqa: E402
 from coach.triage.semantic import THRESHOLDS_FILE, SemanticNet, Thresholds, load_thresholds  # noqa: E402
 
 DATA = ROOT / "bench" / "triage"
-SPLITS = {"dev": ["dev.jsonl"], "test": ["test-a.jsonl", "test-b.jsonl"]}
+SPLITS = {"dev": ["dev.jsonl", "dev-b.jsonl"], "test": ["test-a.jsonl", "test-b.jsonl"]}
 NOW = dt.datetime(2026, 12, 1, 9, 0)
 CONDITIONS = {"htn": "htn", "diabetes": "diabetes", "lipids": "lipids", "gout": "gout", "obesity": "obesity",
               "pregnancy": "pregnancy"}
@@ -125,7 +125,8 @@ def _p95(values: list[float]) -> float:
 
 def calibrate(rows: list[dict], triage: Triage, embed) -> Thresholds:
     """The semantic layer calibrated on its own: the thresholds under which it alone raises the most dev
-    emergencies and urgents while raising at most 2% of dev look-alikes. (Calibrating it together with rules
+    emergencies and urgents while raising at most 1% of dev look-alikes, with all or all but one of
+    the k nearest examples agreeing. (Calibrating it together with rules
     tuned on the same split would teach it only that the rules already catch the dev split.)"""
     rows = [r for r in rows if r.get("language", "en") in READ]
     vectors = {r["id"]: embed(r["text"]) for r in rows}
@@ -134,7 +135,7 @@ def calibrate(rows: list[dict], triage: Triage, embed) -> Thresholds:
     best, best_score = None, None
     for k in (3, 5, 7):
         nearest = {i: net.nearest(v, k) for i, v in vectors.items()}
-        for votes, check, flag in itertools.product(range(2, k + 1), [0.55, 0.6, 0.65, 0.7, 0.75, 0.8],
+        for votes, check, flag in itertools.product(range(k - 1, k + 1), [0.55, 0.6, 0.65, 0.7, 0.75, 0.8],
                                                     [0.8, 0.85, 0.9, 0.95]):
             if flag < check:
                 continue
@@ -144,7 +145,7 @@ def calibrate(rows: list[dict], triage: Triage, embed) -> Thresholds:
                 raised = net.decide(nearest[r["id"]]) is not None
                 caught += raised and r["level"] != "none"
                 false += raised and r["level"] == "none"
-            if false / max(lookalikes, 1) > 0.02:
+            if false / max(lookalikes, 1) > 0.01:
                 continue
             score = (caught, -false, votes, check)
             if best_score is None or score > best_score:
@@ -174,7 +175,7 @@ def main() -> None:
         THRESHOLDS_FILE.write_text(
             "# Thresholds of the semantic safety net (coach/triage/semantic.py), cosine similarity of MiniLM\n"
             "# vectors. Calibrated on bench/triage/dev.jsonl by `python bench/triage.py --calibrate`: alone, the\n"
-            "# layer raises the most dev emergencies and urgents with at most 2% of dev look-alikes raised.\n"
+            "# layer raises the most dev emergencies and urgents with at most 1% of dev look-alikes raised.\n"
             "# Reported on the test split in README \"Safety triage\".\n"
             f"k: {chosen.k}\nvotes: {chosen.votes}\ncheck: {chosen.check}\nflag: {chosen.flag}\n"
             "# Flags decided by a reading against its passage's threshold, not by words.\n"

@@ -63,6 +63,13 @@ def emergency_number(region: str) -> str:
     return numbers.get(region, numbers["global"])
 
 
+def call_now(number: str) -> str:
+    """'Call the emergency number, 911, now' (or every region's number where the region is not known)."""
+    if number[:1].isdigit():
+        return f"Call the emergency number, {number}, now"
+    return f"Call {number} now"
+
+
 def compose_emergency(triage: TriageResult, lookup: Lookup, region: str = "global") -> tuple[str, list[Citation]]:
     """The fixed reply to an emergency: call now, with the flag's passage; crisis lines for self-harm."""
     citations = Citations(lookup)
@@ -71,14 +78,14 @@ def compose_emergency(triage: TriageResult, lookup: Lookup, region: str = "globa
     if hit.id == "self_harm":
         crisis = safety_messages()["crisis"].get(region) or safety_messages()["crisis"]["global"]
         text = ("Thank you for telling me. What you are feeling matters, and you do not have to face it alone. "
-                f"If you might act on these thoughts, or you are not safe right now, call {number} now "
+                f"If you might act on these thoughts, or you are not safe right now, {call_now(number).lower()} "
                 f"{citations.cite(hit.passage_id)}. You can also {crisis['line']} {citations.cite(crisis['passage'])}. "
                 "Please reach someone you trust and ask them to stay with you, and keep away anything you could "
                 f"use to hurt yourself, including stored medicines {citations.cite(hit.passage_id)}. This has been "
                 "recorded for your care team.")
         return text, citations.items
     passed = (" Even though it has passed, it still needs emergency care now." if hit.passed else "")
-    text = (f"This could be an emergency ({hit.label}). Call {number} now or have someone call for you; do "
+    text = (f"This could be an emergency ({hit.label}). {call_now(number)} or have someone call for you; do "
             f"not wait to see if it passes {citations.cite(hit.passage_id)}.{passed} If you are alone, unlock the "
             f"door and stay where you can be found {citations.cite(CALL_NOW_PASSAGE)}. This has been recorded for "
             "your care team, but they cannot replace emergency services.")
@@ -95,7 +102,7 @@ def compose_safety_check(triage: TriageResult, lookup: Lookup, region: str = "gl
         return (" ".join(line.split(": ", 1)[1] for line in lines) + f" {citations.cite(CALL_NOW_PASSAGE)}",
                 citations.items)
     text = (f"I want to make sure you are safe ({hit.label}). {hit.question} If the answer is yes, or you are "
-            f"not sure, call {number} now rather than waiting {citations.cite(hit.passage_id)}. Symptoms that "
+            f"not sure, {call_now(number).lower()} rather than waiting {citations.cite(hit.passage_id)}. Symptoms that "
             f"come and go can still be an emergency {citations.cite(WHEN_UNSURE_PASSAGE)}. I've recorded this so "
             "that a person from your care team reviews it.")
     return text, citations.items

@@ -33,6 +33,8 @@ def blood_pressures(readings: list[Reading], text: str) -> list[tuple[float, flo
     pairs = [(s.value, d.value) for s, d in pair_blood_pressure(readings)]
     if not pairs:
         for m in BARE_BP.finditer(text):
+            if _asks_about_a_number(text, m.start()):
+                continue  # "is 180/120 dangerous?" asks about a threshold
             systolic, diastolic = int(m.group(1)), int(m.group(2))
             if 70 <= systolic <= 300 and 30 <= diastolic <= 200 and diastolic < systolic:
                 pairs.append((systolic, diastolic))

@@ -46,7 +46,7 @@ def test_composer_answer_records_readings_and_cites_its_evidence(guideline_index
     assert "htn-acc-aha-2017#bp-categories" in cited
     assert markers(reply.text) == {c.marker for c in reply.citations}
     assert all(c.quote for c in reply.citations)
-    assert reply.escalation.level == "routine" and "chest_pain" in reply.red_flags_checked  # stage 2: a visit
+    assert reply.escalation.level == "routine" and "heart_attack" in reply.red_flags_checked  # stage 2: a visit
     assert reply.verification.passed and reply.backend == "composer"
     assert set(reply.timings_ms) >= {"triage", "assess", "retrieve", "generate", "total"}
 
@@ -57,7 +57,7 @@ def test_emergency_gets_the_fixed_reply_and_no_generation(guideline_index, store
                                                                 store.get_profile("sam"))
     assert generator.prompts == []
     assert reply.escalation.level == "emergency" and reply.escalation.passage_id == "emergency-red-flags#heart-attack-signs"
-    assert "Call your local emergency number now" in reply.text
+    assert "Call the emergency number, 911, now" in reply.text  # Sam lives in the US
     assert [c.passage_id for c in reply.citations] == ["emergency-red-flags#heart-attack-signs",
                                                        "emergency-red-flags#call-now-vs-urgent"]
 
@@ -223,3 +223,40 @@ def test_a_generated_answer_gets_the_goal_of_the_persons_risk_category_appended(
     assert reply.backend == "scripted" and reply.verification.passed
     assert "Your clinician has set your cardiovascular risk as very high" in reply.text and "70 mg/dL" in reply.text
     assert "lipid-acc-aha-2018#very-high-risk-nonstatin" in {c.passage_id for c in reply.citations}
+
+
+def test_self_harm_said_indirectly_gets_the_crisis_line_of_the_persons_region(guideline_index, store):
+    store.create_profile(Profile(id="mei", display_name="Mei", region="cn"))
+    coach = make_coach(guideline_index, store)
+    us = coach.reply("honestly everyone would be better off without me", store.get_profile("sam"))
+    cn = coach.reply("活着太累了，一了百了算了", store.get_profile("mei"))
+    assert us.escalation.level == cn.escalation.level == "emergency"
+    assert "988" in us.text and "crisis-support#crisis-lines-us" in {c.passage_id for c in us.citations}
+    assert "12356" in cn.text and "crisis-support#crisis-lines-cn" in {c.passage_id for c in cn.citations}
+    assert us.triage.hits[0].id == "self_harm" and us.triage.hits[0].concepts
+
+
+def test_an_unclear_case_gets_the_safety_check_and_a_review(guideline_index, store):
+    diabetic = Profile(id="dee", display_name="Dee", region="us", conditions=["diabetes"])
+    store.create_profile(diabetic)
+    reply = make_coach(guideline_index, store).reply("I've been vomiting since last night", diabetic)
+    assert reply.escalation.level == "urgent" and "safety check" in reply.escalation.reason
+    assert "ketones" in reply.text and "call the emergency number, 911, now" in reply.text
+    assert "emergency-red-flags#when-unsure" in {c.passage_id for c in reply.citations}
+    assert [e.level for e in store.escalations() if e.profile_id == "dee"] == ["urgent"]
+
+
+def test_a_language_the_coach_cannot_read_gets_the_multilingual_message(guideline_index, store):
+    reply = make_coach(guideline_index, store).reply("Mon père ne peut plus parler et son visage est tombé",
+                                                     store.get_profile("sam"))
+    assert reply.triage.unreadable_language == "fr" and reply.escalation.level == "urgent"
+    assert "112" in reply.text and "anglais et le chinois" in reply.text
+    assert [c.passage_id for c in reply.citations] == ["emergency-red-flags#call-now-vs-urgent"]
+
+
+def test_a_hypothetical_or_a_figure_of_speech_is_not_an_emergency(guideline_index, store):
+    coach = make_coach(guideline_index, store)
+    for text in ("if I ever get chest pain while exercising, what should I do?",
+                 "my boss nearly gave me a heart attack today, anyway how much salt is ok?"):
+        reply = coach.reply(text, store.get_profile("sam"))
+        assert reply.escalation is None, text

@@ -145,3 +145,12 @@ def test_reading_thresholds_are_in_their_passages():
         for n in numbers:
             assert re.search(rf"\b{n:g}\b", text[passage]), (n, passage)
     assert "6 weeks" in text[r.POSTPARTUM_PASSAGE] or "six weeks" in text[r.POSTPARTUM_PASSAGE]
+
+
+def test_no_passage_gives_instructions_to_a_coach():
+    """Passages are quoted to patients: they speak to the reader, not to "a coach who sees ..."."""
+    from knowledge.corpus import load_corpus
+    from tests.conftest import REPO
+
+    to_coach = re.compile(r"\b(?:a|the) (?:health )?coach (?:should|must|who sees|needs to)\b", re.I)
+    assert [p.id for p in load_corpus(REPO / "guidelines").passages if to_coach.search(p.text)] == []
