@@ -24,7 +24,7 @@ from typing import Callable, Sequence
 
 from coach.models import Profile, Reading
 from coach.triage import language as lang
-from coach.triage.concepts import ConceptFinder, known_english_words, load_concepts
+from coach.triage.concepts import ConceptFinder, LexiconError, known_english_words, load_concepts
 from coach.triage.flags import FlagBook, load_flags, evaluate
 from coach.triage.models import LEVELS, Level, MatchedConcept, RedFlagHit, RuledOut, TriageResult
 from coach.triage.readings import contexts, glucose_in_text, reading_flags
@@ -71,6 +71,9 @@ class Triage:
                  semantic: SemanticNet | None = None):
         self.finder = finder or ConceptFinder()
         self.book = book or load_flags()
+        unknown = {f"{f.id}: {c}" for f in self.book.flags for c in f.concepts() if c not in self.finder.concepts}
+        if unknown:
+            raise LexiconError(f"flags.yaml names concepts that concepts.yaml does not define: {sorted(unknown)}")
         self.semantic = semantic
         self.checks = all_checks(self.book)
         self.english = english_words()

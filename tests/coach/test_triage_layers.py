@@ -154,3 +154,13 @@ def test_no_passage_gives_instructions_to_a_coach():
 
     to_coach = re.compile(r"\b(?:a|the) (?:health )?coach (?:should|must|who sees|needs to)\b", re.I)
     assert [p.id for p in load_corpus(REPO / "guidelines").passages if to_coach.search(p.text)] == []
+
+
+def test_a_flag_naming_an_unknown_concept_is_refused(tmp_path):
+    from coach.triage.concepts import LexiconError
+    from coach.triage.flags import FlagBook
+
+    book = FlagBook.model_validate({"flags": [{"id": "x", "level": "urgent", "label": "x", "passage": "p#q",
+                                               "signs": "x", "when": [{"any": ["no_such_concept"]}]}]})
+    with pytest.raises(LexiconError, match="no_such_concept"):
+        Triage(finder=default_triage().finder, book=book)
