@@ -112,9 +112,11 @@ class Coach:
         previous = _previous_message(history or [])
         parsed.readings += clarified_glucose(previous, text, now) if previous else []
         region = profile.region if profile else (region or "global")
-        # The message's embedding: the semantic layer of triage reads it, and retrieval reuses it when it
-        # searches the message as it is (the retriever keeps recent query vectors).
-        embedding = self.retriever.embed_query(text)
+        # One pass of the embedding model gives both the message's vector, which the semantic layer of triage
+        # reads, and the search query's, which retrieval then finds kept (the query is cheap to know now).
+        search = self._query(text, self._findings(profile, parsed.readings, now, region), history or [],
+                             bool(parsed.readings or parsed.problems))
+        embedding = self.retriever.embed_queries([text, search])[0]
         result = self.triage(text, parsed.readings, profile, embedding=embedding, now=now)
         t = lap("triage", started)
 

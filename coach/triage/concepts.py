@@ -47,6 +47,10 @@ logging.getLogger("PyRuSH").setLevel(logging.WARNING)
 # A gap between a phrase's words never crosses a negation or the end of a sentence: "face isn't droopy"
 # is not "face ... droopy", and "胸口也不闷" is not "胸口 ... 闷".
 GAP_STOPS_EN = ["not", "no", "never", "nothing", "none", "without", ".", "?", "!", ";"]
+# Words too common to say which concept a message may hold.
+ANCHOR_STOPWORDS = frozenset("i my me a an the is am are was be to of in on at and or it he she his her him "
+                             "they we you your can not no do does did will would could have has had so very "
+                             "really just all up out".split())
 GAP_STOPS_ZH = ["不", "没", "无", "未", "别", "。", "？", "！", "；", "，"]
 
 
@@ -202,45 +206,100 @@ def _context_rules(language: str, spec: dict):
     return rules
 
 
+class ConceptMatcher:
+    """spaCy Matchers for the concepts' phrases, one per concept, run only for the concepts whose first
+    required word is in the message: spaCy's Matcher tries every pattern at every token, and with some
+    thousands of phrases that is most of triage's time (about 7 ms a message, 1 ms with the index)."""
+
+    def __init__(self, nlp, language: str, concepts: dict[str, Concept]):
+        from spacy.matcher import Matcher
+
+        self.language = language
+        self.matchers: dict[str, Matcher] = {}
+        self.by_word: dict[str, set[str]] = {}
+        self.stems: list[tuple[str, str]] = []
+        self.always: set[str] = set()
+        for c in concepts.values():
+            matcher = Matcher(nlp.vocab)
+            for n, phrase in enumerate(c.en if language == "en" else c.zh):
+                try:
+                    patterns = english_patterns(phrase) if language == "en" else chinese_patterns(phrase)
+                except LexiconError as exc:
+                    raise LexiconError(f"{CONCEPTS_FILE.name}: concept {c.id}: {exc}") from exc
+                matcher.add(f"{c.id}#{n}", patterns)
+                for pattern in patterns:
+                    self._index(c.id, pattern)
+            if len(matcher):
+                self.matchers[c.id] = matcher
+
+    def _index(self, concept: str, pattern: list[dict]) -> None:
+        """Index the pattern by its most telling required word: "can not ~1 stand" by "stand", not "can"."""
+        options = [w for w in (self._words(t) for t in pattern if "OP" not in t) if w is not None]
+        if not options:
+            self.always.add(concept)
+            return
+        exact, stems = max(options, key=lambda o: (not (o[0] & ANCHOR_STOPWORDS),
+                                                   min((len(w) for w in o[0] | set(o[1])), default=0)))
+        for word in exact:
+            self.by_word.setdefault(word, set()).add(concept)
+        self.stems.extend((stem, concept) for stem in stems)
+
+    @staticmethod
+    def _words(token: dict) -> tuple[set[str], list[str]] | None:
+        """The words (and stems) a required token accepts, or None when it accepts any of infinitely many."""
+        value = token.get("NORM") or token.get("ORTH") or token.get("LOWER")
+        if isinstance(value, str):
+            return {value}, []
+        if isinstance(value, dict) and "IN" in value:
+            return set(value["IN"]), []
+        if isinstance(value, dict) and "REGEX" in value:  # ^(?:stem\w*|word)$ as english_patterns writes it
+            exact, stems = set(), []
+            for alternative in value["REGEX"][4:-2].split("|"):
+                word = re.sub(r"\\(.)", r"\1", alternative.replace("\\w*", ""))
+                (stems.append(word) if alternative.endswith("\\w*") else exact.add(word))
+            return exact, stems
+        return None
+
+    def __call__(self, doc):
+        from spacy.tokens import Span
+
+        words = {t.norm_ if self.language == "en" else t.text for t in doc} | {t.lower_ for t in doc}
+        run = set(self.always)
+        for w in words:
+            run |= self.by_word.get(w, set())
+        run |= {c for stem, c in self.stems if any(w.startswith(stem) for w in words)}
+        spans = []
+        for concept in run:
+            matcher = self.matchers.get(concept)
+            if matcher is not None:
+                spans.extend(Span(doc, start, end, label=concept) for _, start, end in matcher(doc))
+        doc.spans[SPAN_GROUP] = spans
+        return doc
+
+
 def build_pipeline(language: str, concepts: dict[str, Concept]):
-    """spaCy + medspaCy for `language` ('en' or 'zh'): sentences, concepts, ConText."""
+    """spaCy + medspaCy for `language` ('en' or 'zh'): sentences, then ConText over the spans that
+    ConceptMatcher puts in the doc."""
     import medspacy  # noqa: F401 - registers medspaCy's pipeline factories
     import spacy
-    from medspacy.target_matcher import TargetRule
 
     spec = yaml.safe_load(CONTEXT_FILE.read_text(encoding="utf-8"))
     nlp = spacy.blank(language)
     nlp.add_pipe("sentencizer")
-    matcher = nlp.add_pipe("medspacy_target_matcher", config={
-        "result_type": "group", "span_group_name": SPAN_GROUP, "prune": False, "phrase_matcher_attr": "NORM"})
+    config = {"input_span_type": "group", "span_group_name": SPAN_GROUP, "terminating_types": CLAUSE_BOUND,
+              "phrase_matcher_attr": "LOWER"}
     rules = []
-    for c in concepts.values():
-        for phrase in (c.en if language == "en" else c.zh):
-            try:
-                patterns = english_patterns(phrase) if language == "en" else chinese_patterns(phrase)
-            except LexiconError as exc:
-                raise LexiconError(f"{CONCEPTS_FILE.name}: concept {c.id}: {exc}") from exc
-            rules.extend(TargetRule(literal=phrase, category=c.id, pattern=p) for p in patterns)
-    matcher.add(rules)
-    context = nlp.add_pipe("medspacy_context", config={
-        "rules": "default" if language == "en" else None, "input_span_type": "group",
-        "span_group_name": SPAN_GROUP, "terminating_types": CLAUSE_BOUND, "phrase_matcher_attr": "LOWER"})
     if language == "en":
+        # medspaCy's packaged English rules, less the ones that misread chat, plus the project's.
+        packaged = spacy.blank("en").add_pipe("medspacy_context", config={**config, "rules": "default"})
         dropped = set(spec.get("drop_default", []))
-        kept = [r for r in context.rules if r.literal not in dropped]
-        for r in kept:
+        rules = [r for r in packaged.rules if r.literal not in dropped]
+        for r in rules:
             if r.category.upper() == "NEGATED_EXISTENCE" and r.max_scope is None:
                 r.max_scope = NEGATION_SCOPE
-        context_rules = kept + _context_rules(language, spec)
-        # Rebuild with only the kept packaged rules plus the project's.
-        nlp.remove_pipe("medspacy_context")
-        context = nlp.add_pipe("medspacy_context", config={
-            "rules": None, "input_span_type": "group", "span_group_name": SPAN_GROUP,
-            "terminating_types": CLAUSE_BOUND, "phrase_matcher_attr": "LOWER"})
-        context.add(context_rules)
-    else:
-        context.add(_context_rules(language, spec))
-    return nlp
+    context = nlp.add_pipe("medspacy_context", config={**config, "rules": None})
+    context.add(rules + _context_rules(language, spec))
+    return nlp, ConceptMatcher(nlp, language, concepts)
 
 
 def known_english_words() -> frozenset[str]:
@@ -258,7 +317,7 @@ class ConceptFinder:
 
     def __init__(self, concepts: dict[str, Concept] | None = None):
         self.concepts = concepts or load_concepts()
-        self.en = build_pipeline("en", self.concepts)
+        self.en, self.en_matcher = build_pipeline("en", self.concepts)
         self.spelling = SpellingNormaliser(_words(self.concepts.values()), known_english_words())
         self._zh = None
 
@@ -268,13 +327,18 @@ class ConceptFinder:
             self._zh = build_pipeline("zh", self.concepts)
         return self._zh
 
+    @staticmethod
+    def _run(pipeline, doc):
+        nlp, matcher = pipeline
+        doc = nlp.get_pipe("sentencizer")(doc)
+        return nlp.get_pipe("medspacy_context")(matcher(doc))
+
     def find(self, text: str) -> list[MatchedConcept]:
         doc = self.spelling(self.en.make_doc(text))  # norms first: the matcher reads them
-        for _, component in self.en.pipeline:
-            doc = component(doc)
-        found = self._from_doc(doc, "en")
+        found = self._from_doc(self._run((self.en, self.en_matcher), doc), "en")
         if CJK.search(text):
-            found += self._from_doc(self.zh(text), "zh")
+            nlp = self.zh[0]
+            found += self._from_doc(self._run(self.zh, nlp.make_doc(text)), "zh")
         return found
 
     def _from_doc(self, doc, language: str) -> list[MatchedConcept]:

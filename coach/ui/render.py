@@ -9,10 +9,11 @@ from coach.models import LABELS, CoachReply, Indicator, IndicatorFinding, Profil
 
 # Plain words, no emoji: a banner must read the same on every device and font.
 ESCALATION_BANNERS = {
-    "emergency": "**EMERGENCY: call your local emergency number now.** {reason}. A health manager has been "
-                 "alerted, but they cannot replace emergency services.",
-    "urgent": "**URGENT: contact your clinician or care team today.** {reason}. A health manager has been "
-              "alerted and will follow up.",
+    # Say what is true: the escalation is stored for the care team (the manager console is a later issue).
+    "emergency": "**EMERGENCY: call your local emergency number now.** {reason}. This has been recorded for "
+                 "your care team, but they cannot replace emergency services.",
+    "urgent": "**URGENT: contact your clinician or care team today.** {reason}. This has been recorded for "
+              "your care team to review.",
     "routine": "**See your clinician {within}:** {reason}.",
 }
 
@@ -93,7 +94,7 @@ def triage_step(reply: CoachReply) -> str:
         if set_aside:
             lines.append("- Not counted: " + "; ".join(f"“{c.words}” ({c.status})" for c in set_aside))
         if t.ruled_out:
-            lines.append("Ruled out:")
+            lines.append("\nRuled out:\n")
             lines.extend(f"- {r.label}: {r.reason}" for r in t.ruled_out)
     if not lines:
         checked = ", ".join(flag.replace("_", " ") for flag in reply.red_flags_checked) or "none"

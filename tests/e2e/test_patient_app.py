@@ -269,3 +269,17 @@ def test_a_reading_in_chinese_is_recorded_and_a_poem_request_is_declined(browser
     poem.get_by_text(re.compile(r"That's outside what I can help with")).wait_for()
     page.screenshot(path=str(ARTIFACTS / "5-chinese-reading-and-poem.png"), full_page=True)
     page.close()
+
+
+def test_self_harm_said_indirectly_gets_the_crisis_line_and_the_triage_step_explains_it(browser, server):
+    page = login(browser, server)
+    answer = send(page, "honestly I think everyone would be better off without me")
+    answer.get_by_text(re.compile("988")).first.wait_for()
+    page.get_by_text("Triage", exact=False).last.click()
+    step = page.get_by_text(re.compile("decided by the concepts layer"))
+    step.first.wait_for()
+    page.get_by_text(re.compile("Ruled out")).first.wait_for()
+    text = page.locator("body").inner_text()
+    assert "thoughts of suicide or self-harm" in text and "better off without me" in text
+    page.screenshot(path=str(ARTIFACTS / "6-self-harm-triage-step.png"), full_page=True)
+    page.close()
