@@ -116,9 +116,11 @@ class Coach:
         # reads, and the search query's, which retrieval then finds kept (the query is cheap to know now).
         search = self._query(text, self._findings(profile, parsed.readings, now, region), history or [],
                              bool(parsed.readings or parsed.problems))
+        t = lap("prepare", started)
         embedding = self.retriever.embed_queries([text, search])[0]
+        t = lap("embed", t)
         result = self.triage(text, parsed.readings, profile, embedding=embedding, now=now)
-        t = lap("triage", started)
+        t = lap("triage", t)
 
         recorded: list[Reading] = parsed.readings  # without a profile: judged for this answer, not stored
         if profile is not None and parsed.readings:
@@ -134,7 +136,7 @@ class Coach:
             return CoachReply(text=reply_text, citations=citations, escalation=escalation,
                               red_flags_checked=result.checked, triage=result, recorded_readings=recorded,
                               reading_problems=parsed.problems, verification=Verification(passed=True),
-                              backend="composer", timings_ms={**timings, "total": timings["triage"]})
+                              backend="composer", timings_ms={**timings, "total": round(sum(timings.values()), 2)})
 
         findings = self._findings(profile, recorded, now, region)
         scope = check_scope(text)
