@@ -135,8 +135,8 @@ def calibrate(rows: list[dict], triage: Triage, embed) -> Thresholds:
     best, best_score = None, None
     for k in (3, 5, 7):
         nearest = {i: net.nearest(v, k) for i, v in vectors.items()}
-        for votes, check, flag in itertools.product(range(k - 1, k + 1), [0.55, 0.6, 0.65, 0.7, 0.75, 0.8],
-                                                    [0.8, 0.85, 0.9, 0.95]):
+        for votes, check, flag in itertools.product(range(k - 1, k + 1), [0.65, 0.7, 0.75, 0.8, 0.85],
+                                                    [0.9, 0.95]):
             if flag < check:
                 continue
             net.thresholds = Thresholds(k=k, votes=votes, check=check, flag=flag, exclude=net.thresholds.exclude)
