@@ -30,7 +30,9 @@ SPAN_GROUP = "concepts"
 # Categories of ConText modifiers that stop a concept from being a report of something happening now.
 BLOCKING = ("NEGATED_EXISTENCE", "HYPOTHETICAL", "ASKING")
 # The time cues end at a comma: "he is slurring his words, he had a stroke in 2019".
-CLAUSE_BOUND = {"HISTORICAL": ["CLAUSE"], "CURRENT": ["CLAUSE"], "RESOLVED": ["CLAUSE"], "PAST_TENSE": ["CLAUSE"]}
+CLAUSE_BOUND = {"HISTORICAL": ["CLAUSE", "NEW_CLAUSE"], "CURRENT": ["CLAUSE", "NEW_CLAUSE"],
+                "RESOLVED": ["CLAUSE", "NEW_CLAUSE"], "PAST_TENSE": ["CLAUSE", "NEW_CLAUSE"],
+                "NEGATED_EXISTENCE": ["NEW_CLAUSE"]}
 # medspaCy's packaged negations were written for clinical notes, where "not" governs the rest of the
 # sentence; in chat it rarely reaches past a few words ("can't stand up straight, fever and puked").
 NEGATION_SCOPE = 5
