@@ -185,7 +185,9 @@ class SpellingNormaliser:
             if len(lower) < 5 or not lower.isalpha() or lower in self.known:
                 continue
             if lower not in self._cache:
-                found = self._extract(lower, 1 if len(lower) < 8 else 2)
+                # One letter off, same first letter: "chopping" must not become "choking"
+                found = self._extract(lower, 1)
+                found = found if found and found[0][0] == lower[0] else None
                 # "afebrile" is the opposite of "febrile", not a misspelling of it
                 opposite = found and lower.endswith(found[0]) and lower[: len(lower) - len(found[0])] in (
                     "a", "an", "non", "un", "in", "anti", "dis")

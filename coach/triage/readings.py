@@ -29,11 +29,29 @@ NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "s
                 "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 
 
+# "what should he do if a reading is 190/120", "Is 180/120 always an emergency?": a number asked about.
+IF_CLAUSE = re.compile(r"\b(?:if|whether|suppose|supposing|imagine|asks?|asking|wonder\w*|what happens)\b|如果|万一|假如", re.I)
+
+
+def _hypothetical_number(text: str, position: int) -> bool:
+    from coach.text import sentence_at
+
+    sentence = sentence_at(text, position)
+    before = sentence[: max(0, sentence.find(text[position:position + 7]))] if text[position:position + 7] in sentence \
+        else sentence
+    return _asks_about_a_number(text, position) or bool(IF_CLAUSE.search(before))
+
+
 def blood_pressures(readings: list[Reading], text: str) -> list[tuple[float, float]]:
-    pairs = [(s.value, d.value) for s, d in pair_blood_pressure(readings)]
+    pairs = []
+    for s, d in pair_blood_pressure(readings):
+        at = text.find(f"{s.value:g}")
+        if at >= 0 and _hypothetical_number(text, at):
+            continue
+        pairs.append((s.value, d.value))
     if not pairs:
         for m in BARE_BP.finditer(text):
-            if _asks_about_a_number(text, m.start()):
+            if _hypothetical_number(text, m.start()):
                 continue  # "is 180/120 dangerous?" asks about a threshold
             systolic, diastolic = int(m.group(1)), int(m.group(2))
             if 70 <= systolic <= 300 and 30 <= diastolic <= 200 and diastolic < systolic:
