@@ -109,7 +109,12 @@ def english_patterns(phrase: str) -> list[list[dict]]:
     for item in re.findall(r"\([^)]*\)\??|\S+", phrase):
         if item.startswith("("):
             optional = item.endswith("?")
-            alternatives = [[_token(w, phrase) for w in alt.split()] for alt in item.strip("()?").split("|")]
+            alts = [a for a in item.strip("()?").split("|")]
+            # Single words of a group make one token (a Matcher pattern each would multiply the patterns)
+            singles = [a for a in alts if len(a.split()) == 1]
+            alternatives = [[_token(w, phrase) for w in alt.split()] for alt in alts if len(alt.split()) > 1]
+            if singles:
+                alternatives.append([_token("|".join(singles), phrase)])
             choices.append(alternatives + ([[]] if optional else []))
         elif re.fullmatch(r"~\d+", item):
             choices.append([[{"NORM": {"NOT_IN": GAP_STOPS_EN}, "OP": f"{{,{item[1:]}}}"}]])
@@ -211,9 +216,9 @@ def _context_rules(language: str, spec: dict):
 
 
 class ConceptMatcher:
-    """spaCy Matchers for the concepts' phrases, one per concept, run only for the concepts whose first
-    required word is in the message: spaCy's Matcher tries every pattern at every token, and with some
-    thousands of phrases that is most of triage's time (about 7 ms a message, 1 ms with the index)."""
+    """spaCy Matchers for the concepts' phrases, one per phrase, run only for the phrases whose most
+    telling required word is in the message: spaCy's Matcher tries every pattern at every token, and with
+    some thousands of patterns that would be most of triage's time."""
 
     def __init__(self, nlp, language: str, concepts: dict[str, Concept]):
         from spacy.matcher import Matcher
@@ -221,20 +226,20 @@ class ConceptMatcher:
         self.language = language
         self.matchers: dict[str, Matcher] = {}
         self.by_word: dict[str, set[str]] = {}
-        self.stems: list[tuple[str, str]] = []
+        self.stems: dict[str, set[str]] = {}
         self.always: set[str] = set()
         for c in concepts.values():
-            matcher = Matcher(nlp.vocab)
             for n, phrase in enumerate(c.en if language == "en" else c.zh):
+                matcher = Matcher(nlp.vocab)
                 try:
                     patterns = english_patterns(phrase) if language == "en" else chinese_patterns(phrase)
                 except LexiconError as exc:
                     raise LexiconError(f"{CONCEPTS_FILE.name}: concept {c.id}: {exc}") from exc
-                matcher.add(f"{c.id}#{n}", patterns)
+                key = f"{c.id}#{n}"
+                matcher.add(key, patterns)
+                self.matchers[key] = matcher
                 for pattern in patterns:
-                    self._index(c.id, pattern)
-            if len(matcher):
-                self.matchers[c.id] = matcher
+                    self._index(key, pattern)
 
     def _index(self, concept: str, pattern: list[dict]) -> None:
         """Index the pattern by its most telling required word: "can not ~1 stand" by "stand", not "can"."""
@@ -246,7 +251,8 @@ class ConceptMatcher:
                                                    min((len(w) for w in o[0] | set(o[1])), default=0)))
         for word in exact:
             self.by_word.setdefault(word, set()).add(concept)
-        self.stems.extend((stem, concept) for stem in stems)
+        for stem in stems:
+            self.stems.setdefault(stem, set()).add(concept)
 
     @staticmethod
     def _words(token: dict) -> tuple[set[str], list[str]] | None:
@@ -271,12 +277,13 @@ class ConceptMatcher:
         run = set(self.always)
         for w in words:
             run |= self.by_word.get(w, set())
-        run |= {c for stem, c in self.stems if any(w.startswith(stem) for w in words)}
+        for w in words:
+            for n in range(1, len(w) + 1):
+                run |= self.stems.get(w[:n], set())
         spans = []
-        for concept in run:
-            matcher = self.matchers.get(concept)
-            if matcher is not None:
-                spans.extend(Span(doc, start, end, label=concept) for _, start, end in matcher(doc))
+        for key in run:
+            concept = key.split("#", 1)[0]
+            spans.extend(Span(doc, start, end, label=concept) for _, start, end in self.matchers[key](doc))
         doc.spans[SPAN_GROUP] = spans
         return doc
 
