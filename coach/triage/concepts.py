@@ -111,8 +111,9 @@ def english_patterns(phrase: str) -> list[list[dict]]:
             optional = item.endswith("?")
             alts = [a for a in item.strip("()?").split("|")]
             # Single words of a group make one token (a Matcher pattern each would multiply the patterns)
-            singles = [a for a in alts if len(a.split()) == 1]
-            alternatives = [[_token(w, phrase) for w in alt.split()] for alt in alts if len(alt.split()) > 1]
+            singles = [a for a in alts if len(a.split()) == 1 and a != "NUM"]
+            alternatives = [[_token(w, phrase) for w in alt.split()] for alt in alts
+                            if len(alt.split()) > 1 or alt == "NUM"]
             if singles:
                 alternatives.append([_token("|".join(singles), phrase)])
             choices.append(alternatives + ([[]] if optional else []))

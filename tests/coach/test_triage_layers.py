@@ -164,3 +164,8 @@ def test_a_flag_naming_an_unknown_concept_is_refused(tmp_path):
                                                "signs": "x", "when": [{"any": ["no_such_concept"]}]}]})
     with pytest.raises(LexiconError, match="no_such_concept"):
         Triage(finder=default_triage().finder, book=book)
+
+
+def test_a_number_in_a_group_stays_a_number():
+    patterns = english_patterns("temp ~3 (NUM|high)")
+    assert any({"LIKE_NUM": True} in p for p in patterns) and any({"NORM": "high"} in p for p in patterns)
