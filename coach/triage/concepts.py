@@ -76,7 +76,54 @@ def load_concepts(path: Path = CONCEPTS_FILE) -> dict[str, Concept]:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))["concepts"]
     return {cid: Concept(id=cid, label=c["label"], figurative=bool(c.get("figurative")),
                          hyperbole=bool(c.get("hyperbole")), hypothetical_counts=bool(c.get("hypothetical_counts")),
-                         en=tuple(c.get("en", [])), zh=tuple(c.get("zh", []))) for cid, c in data.items()}
+                         en=tuple(c.get("en", [])) + _from_drugs_en(c.get("from_drugs")),
+                         zh=tuple(c.get("zh", [])) + _from_drugs_zh(c.get("from_drugs")))
+            for cid, c in data.items()}
+
+
+# -- medicine names and counts, from data -----------------------------------------------------------------
+# `from_drugs: all|hypo` in concepts.yaml makes a concept of the medicine names in rules/drugs.yaml (every
+# medicine, or those that can cause a low), and MED / HYPOMED in a phrase stand for one of those names.
+def _drug_words(which: str) -> frozenset[str]:
+    from coach.medicines import load_drugs
+    return load_drugs().english_words(hypo_only=which == "hypo")
+
+
+def _from_drugs_en(which: str | None) -> tuple[str, ...]:
+    return ("HYPOMED",) if which == "hypo" else ("MED",) if which == "all" else ()
+
+
+def _from_drugs_zh(which: str | None) -> tuple[str, ...]:
+    if which not in ("all", "hypo"):
+        return ()
+    from coach.medicines import load_drugs
+    # The names are plain text: one with a phrase-syntax character in it would be misread, so it is left out.
+    return tuple(n for n in load_drugs().chinese_names(hypo_only=which == "hypo") if not re.search(r"[()|~?\\s]", n))
+
+
+NUMBER_WORDS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
+                                           "thirteen fourteen fifteen sixteen seventeen eighteen nineteen "
+                                           "twenty".split())}
+NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12, "dozens": 24,
+                     "couple": 2, "few": 3, "several": 4})
+# MANY: a count of tablets that is an overdose whatever the medicine (no regimen has someone swallow eight
+# at once); YOUNG: an age of a child ("my 3 year old", "a 2-year-old").
+MANY_TABLETS = 8
+CHILD_AGE = 12
+
+
+def token_count(token) -> int:
+    """The number a token says ("16", "sixteen", "a dozen"), or -1."""
+    text = token.lower_.replace(",", "")
+    if text.isdigit():
+        return int(text) if len(text) < 6 else -1
+    return NUMBER_WORDS.get(token.norm_, NUMBER_WORDS.get(text, -1))
+
+
+def _register_count() -> None:
+    from spacy.tokens import Token
+    if not Token.has_extension("count"):
+        Token.set_extension("count", getter=token_count)
 
 
 # -- the phrase syntax ----------------------------------------------------------------------------------
@@ -86,8 +133,14 @@ def _token(word: str, phrase: str) -> dict:
     word = word[:-1] if optional else word
     if word == "NUM":
         token: dict = {"LIKE_NUM": True}
+    elif word == "MANY":
+        token = {"_": {"count": {">=": MANY_TABLETS}}}
+    elif word == "YOUNG":
+        token = {"_": {"count": {">=": 0, "<=": CHILD_AGE}}}
     else:
         options = [w for w in word.split("|") if w]
+        options = [n for o in options for n in (sorted(_drug_words("hypo" if o == "HYPOMED" else "all"))
+                                                if o in ("MED", "HYPOMED") else [o])]
         if not options:
             raise LexiconError(f"empty word in phrase {phrase!r}")
         stems = [o[:-1] for o in options if o.endswith("*")]
@@ -111,9 +164,10 @@ def english_patterns(phrase: str) -> list[list[dict]]:
             optional = item.endswith("?")
             alts = [a for a in item.strip("()?").split("|")]
             # Single words of a group make one token (a Matcher pattern each would multiply the patterns)
-            singles = [a for a in alts if len(a.split()) == 1 and a != "NUM"]
+            special = ("NUM", "MANY", "YOUNG")
+            singles = [a for a in alts if len(a.split()) == 1 and a not in special]
             alternatives = [[_token(w, phrase) for w in alt.split()] for alt in alts
-                            if len(alt.split()) > 1 or alt == "NUM"]
+                            if len(alt.split()) > 1 or alt in special]
             if singles:
                 alternatives.append([_token("|".join(singles), phrase)])
             choices.append(alternatives + ([[]] if optional else []))
@@ -166,7 +220,9 @@ def _words(concepts: Iterable[Concept]) -> set[str]:
         for phrase in c.en:
             for raw in phrase.split():
                 for w in raw.strip("()?").split("|"):
-                    if w and not w.startswith("~") and w != "NUM" and w.isalpha() and not w.endswith("*"):
+                    if w in ("MED", "HYPOMED"):
+                        words |= _drug_words("hypo" if w == "HYPOMED" else "all")
+                    elif w and not w.startswith("~") and w.isalpha() and w.islower() and not w.endswith("*"):
                         words.add(w)
     return words
 
@@ -210,7 +266,8 @@ def _context_rules(language: str, spec: dict):
         try:
             rules.append(ConTextRule(literal=entry["literal"], category=entry["category"],
                                      direction=entry.get("direction", "BIDIRECTIONAL"),
-                                     pattern=entry.get("pattern"), max_scope=entry.get("max_scope")))
+                                     pattern=entry.get("pattern"), max_scope=entry.get("max_scope"),
+                                     terminated_by=set(entry["terminated_by"]) if entry.get("terminated_by") else None))
         except Exception as exc:  # medspaCy raises plain ValueErrors: name the rule
             raise LexiconError(f"{CONTEXT_FILE.name}: {language} rule {entry!r}: {exc}") from exc
     return rules
@@ -296,6 +353,7 @@ def build_pipeline(language: str, concepts: dict[str, Concept]):
     import spacy
 
     spec = yaml.safe_load(CONTEXT_FILE.read_text(encoding="utf-8"))
+    _register_count()
     nlp = spacy.blank(language)
     nlp.add_pipe("sentencizer")
     config = {"input_span_type": "group", "span_group_name": SPAN_GROUP, "terminating_types": CLAUSE_BOUND,
@@ -387,7 +445,29 @@ class ConceptFinder:
                 experiencer="other" if "OTHER_EXPERIENCER" in categories else "self",
                 modifiers=sorted({f"{m.category.lower()}: {doc[m.modifier_span[0]:m.modifier_span[1]].text}"
                                   for m in modifiers if m.category.upper() != "CLAUSE"})))
-        return out
+        return _negated_lists(out, doc) if language == "en" else out
+
+
+LIST_WORDS = frozenset({",", "or", "nor", "and", "/", "any", "no", "either", "neither"})
+
+
+def _negated_lists(found: list[MatchedConcept], doc) -> list[MatchedConcept]:
+    """A negation governs a list however long it is, when the list is one ("denies chest pain, dyspnoea,
+    syncope or palpitations"): a concept joined to a negated one by list words only, in a list that has an
+    "or"/"nor", is negated too. "no chest pain, sweating a lot" has no "or": the sweating stays reported."""
+    ordered = sorted(found, key=lambda c: c.start)
+    for before, after in zip(ordered, ordered[1:]):
+        if before.status != "negated" or after.status != "reported" or before.sentence != after.sentence:
+            continue
+        between = {t.lower_ for t in doc[before.end:after.start]}
+        rest = doc[after.end:after.end + 1]
+        joined = between | {t.lower_ for t in rest}
+        if between <= LIST_WORDS and (joined & {"or", "nor"} or any(
+                o.status == "negated" and o.start >= after.end and {t.lower_ for t in doc[after.end:o.start]} & {"or", "nor"}
+                for o in ordered)):
+            after.status = "negated"
+            after.modifiers = sorted(set(after.modifiers) | {f"negated_existence: a list after {before.words!r}"})
+    return found
 
 
 def _status(categories: set[str], span, figurative: list, doc) -> str:

@@ -24,6 +24,8 @@ class Alternative(BaseModel):
     any: list[str] = Field(default_factory=list)
     all: list[list[str]] = Field(default_factory=list)
     needs: list[str] = Field(default_factory=list)
+    unless: list[str] = Field(default_factory=list, description="Concepts that explain the symptom away when "
+                              "reported with it (a sore chest that hurts when pressed, after bench press)")
 
     @model_validator(mode="after")
     def _one_shape(self):
@@ -39,7 +41,7 @@ class Alternative(BaseModel):
         return ([self.any] if self.any else []) + self.all
 
     def concepts(self) -> set[str]:
-        return {c for g in self.groups for c in g}
+        return {c for g in self.groups for c in g} | set(self.unless)
 
 
 class Flag(BaseModel):
@@ -79,7 +81,7 @@ def load_flags(path: Path = FLAGS_FILE) -> FlagBook:
 def _satisfied(alt: Alternative, by_concept: dict[str, list[MatchedConcept]], contexts: set[str]
                ) -> list[MatchedConcept] | None:
     """The concepts that satisfy `alt` (one per group), or None."""
-    if not set(alt.needs) <= contexts:
+    if not set(alt.needs) <= contexts or any(by_concept.get(c) for c in alt.unless):
         return None
     used = []
     for group in alt.groups:
@@ -96,7 +98,10 @@ def evaluate(book: FlagBook, concepts: list[MatchedConcept], contexts: set[str]
     ruled out with the reason."""
     now = _index(m for m in concepts if m.status in ("reported", "resolved"))
     past = _index(m for m in concepts if m.status == "historical")
-    said_loosely = _index(m for m in concepts if m.status in ("reported", "resolved", "figurative"))
+    # A joke marker ("i want to die lol") can hide what is meant, so the flag's question is still asked; a
+    # known idiom ("I could kill myself for eating that cake") is a figure of speech and asks nothing.
+    said_loosely = _index(m for m in concepts if m.status in ("reported", "resolved") or (
+        m.status == "figurative" and any(x.startswith("figurative:") for x in m.modifiers)))
     hits, history, ruled_out = [], [], []
     for flag in book.flags:
         used = next((u for a in flag.when if (u := _satisfied(a, now, contexts))), None)
@@ -137,6 +142,8 @@ def _why_not(flag: Flag, concepts: list[MatchedConcept]) -> str:
     related = [m for m in concepts if m.concept in flag.concepts()]
     if not related:
         return f"none of {flag.signs}"
+    explaining = {c for a in flag.when for c in a.unless}
     reasons = "; ".join(dict.fromkeys(f"{m.words!r} {m.status}" if m.status != "reported"
+                                      else f"{m.words!r} explains it" if m.concept in explaining
                                       else f"{m.words!r} alone is not enough" for m in related))
     return f"{reasons} (looked for: {flag.signs})"

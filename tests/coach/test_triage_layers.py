@@ -169,3 +169,71 @@ def test_a_flag_naming_an_unknown_concept_is_refused(tmp_path):
 def test_a_number_in_a_group_stays_a_number():
     patterns = english_patterns("temp ~3 (NUM|high)")
     assert any({"LIKE_NUM": True} in p for p in patterns) and any({"NORM": "high"} in p for p in patterns)
+
+
+# -- context that reaches further than a few words -------------------------------------------------------
+def test_a_negation_governs_a_whole_list():
+    found = statuses("Client denies chest pain, dyspnoea, syncope or palpitations; wants to start running")
+    assert found["unresponsive"] == "negated" and found["breathless"] == "negated"
+    # without an "or" the words after a comma are a new report
+    assert statuses("no fever, collapsed on the floor and won't wake").get("unresponsive") == "reported"
+
+
+def test_a_sentence_opening_with_if_is_a_condition_up_to_its_comma():
+    assert statuses("If I'm home alone and think I'm having a stroke, who should I ring?")["stroke_words"] == \
+        "hypothetical"
+    assert statuses("not sure if he's breathing, he collapsed")["unresponsive"] == "reported"
+
+
+def test_an_idiom_asks_nothing_and_a_joke_marker_still_gets_the_question():
+    assert triage("I could kill myself for eating the whole cake, back on track tomorrow").level == "none"
+    joking = triage("so done with this diet, i want to die lol")
+    assert joking.level == "urgent" and joking.hits[0].kind == "safety_check"
+
+
+def test_a_benign_cause_explains_a_lone_symptom_but_never_a_combination():
+    sore = triage("right side of my chest is sore when I press on it, ever since bench press yesterday")
+    assert sore.level == "none"
+    assert any(r.id == "heart_attack" and "explains it" in r.reason for r in sore.ruled_out)
+    assert triage("crushing chest pain and sweating since the gym").level == "emergency"
+    assert triage("woke up with my arm numb, I'd been lying on it all night").level == "none"
+    assert triage("my arm went numb and my face is drooping, I'd been lying on it").level == "emergency"
+
+
+# -- medicines by name, counts and ages ------------------------------------------------------------------
+@pytest.mark.parametrize("text, flag", [
+    ("Client took a week's worth of gliclazide (7 x 60 mg) this morning after a dosette mix-up", "diabetes_med_overdose"),
+    ("she has swallowed sixteen 500 mg paracetamol tablets through the day", "poisoning"),
+    ("my 3 year old got into his grandma's bag, I think he swallowed a couple of her glipizide tablets",
+     "diabetes_med_overdose"),
+    ("our 2-year-old may have swallowed one of grandad's amlodipine", "poisoning"),
+])
+def test_an_overdose_is_read_from_the_count_the_medicine_and_who_took_it(text, flag):
+    result = triage(text)
+    assert result.level == "emergency" and result.hits[0].id == flag, result.hits
+
+
+@pytest.mark.parametrize("text", [
+    "I take 2 metformin tablets with breakfast",
+    "for 3 months I've taken my amlodipine every morning",
+    "my son takes his tablets after dinner",
+])
+def test_a_usual_dose_is_not_an_overdose(text):
+    assert triage(text).level == "none"
+
+
+def test_medicine_names_come_from_the_drug_lexicon():
+    from coach.medicines import load_drugs
+    drugs = load_drugs()
+    assert "glipizide" in drugs.english_words(hypo_only=True)
+    assert "amlodipine" in drugs.english_words() and "amlodipine" not in drugs.english_words(hypo_only=True)
+    assert any("格列美脲" in n for n in drugs.chinese_names(hypo_only=True))
+
+
+def test_a_drug_lexicon_naming_an_unknown_class_is_refused(tmp_path):
+    from coach.medicines import DrugLexiconError, load_drugs
+    bad = tmp_path / "drugs.yaml"
+    bad.write_text("classes: {statin: {label: statin, group: lipids}}\n"
+                   "drugs: [{id: x, class: statine, names: [xstatin]}]\n", encoding="utf-8")
+    with pytest.raises(DrugLexiconError, match="x: statine"):
+        load_drugs(bad)
