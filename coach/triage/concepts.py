@@ -84,6 +84,7 @@ def load_concepts(path: Path = CONCEPTS_FILE) -> dict[str, Concept]:
 # -- medicine names and counts, from data -----------------------------------------------------------------
 # `from_drugs: all|hypo` in concepts.yaml makes a concept of the medicine names in rules/drugs.yaml (every
 # medicine, or those that can cause a low), and MED / HYPOMED in a phrase stand for one of those names.
+@lru_cache(maxsize=2)  # asked once for every phrase that names MED or HYPOMED
 def _drug_words(which: str) -> frozenset[str]:
     from coach.medicines import load_drugs
     return load_drugs().english_words(hypo_only=which == "hypo")

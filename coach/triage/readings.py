@@ -11,6 +11,7 @@ import re
 
 from coach.models import Indicator, Profile, Reading, pair_blood_pressure
 from coach.triage.models import MatchedConcept, RedFlagHit
+from coach.triage.concepts import NUMBER_WORDS  # "nine days ago": the number words triage reads everywhere
 
 SEVERE_BP = (180, 120, "emergency-red-flags#severe-bp-without-symptoms")
 PREGNANCY_SEVERE_BP = (160, 110, "emergency-red-flags#pregnancy-high-bp")
@@ -25,8 +26,6 @@ HIGH_GLUCOSE_MMOL = (13.9, "dm-sick-days-dka-hhs#when-to-test-ketones")  # 250 m
 BARE_BP = re.compile(r"(?<![\d/.])([12]\d{2}|[89]\d)\s*/\s*(\d{2,3})(?![\d/]|\.\d)")
 DAYS_AGO = re.compile(r"(\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s*"
                       r"(day|days|week|weeks|wk|wks|month|months|mo)\b|(\d+)\s*(天|周|星期|个月|月)", re.I)
-NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-                "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 
 
 # "what should he do if a reading is 190/120", "Is 180/120 always an emergency?": a number asked about.
