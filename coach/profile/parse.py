@@ -35,7 +35,8 @@ NAMED: list[tuple[str, re.Pattern]] = [
     ("total_cholesterol", re.compile(r"\b(?:total cholesterol|cholesterol total|tc)\b|总胆固醇", re.I)),
     ("triglycerides", re.compile(r"\b(?:triglycerides?|trigs?|tg)\b|甘油三酯", re.I)),
     ("uric_acid", re.compile(r"\b(?:uric acid|urate|ua)\b|尿酸", re.I)),
-    ("weight", re.compile(r"\b(?:weight|weigh(?:s|ed)?)\b|体重", re.I)),
+    # "can't put weight on it" is a load on a limb, not the body's weight
+    ("weight", re.compile(r"\b(?:weight(?!\s+(?:on|bearing)\b)(?!-bearing)|weigh(?:s|ed)?)\b|体重", re.I)),
     ("waist", re.compile(r"\bwaist(?: size| circumference)?\b|腰围", re.I)),
     ("heart_rate", re.compile(r"\b(?:pulse|heart\s*rate|hr)\b|心率|脉搏", re.I)),
 ]

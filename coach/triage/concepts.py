@@ -29,9 +29,10 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 SPAN_GROUP = "concepts"
 # Categories of ConText modifiers that stop a concept from being a report of something happening now.
 BLOCKING = ("NEGATED_EXISTENCE", "HYPOTHETICAL", "ASKING")
-# The time cues end at a comma: "he is slurring his words, he had a stroke in 2019".
-CLAUSE_BOUND = {"HISTORICAL": ["CLAUSE", "NEW_CLAUSE"], "CURRENT": ["CLAUSE", "NEW_CLAUSE"],
-                "RESOLVED": ["CLAUSE", "NEW_CLAUSE"], "PAST_TENSE": ["CLAUSE", "NEW_CLAUSE"],
+# The time cues end at a comma: "he is slurring his words, he had a stroke in 2019"; a past time ends where
+# the message turns to now: "he had a knee replacement last year and now the knee is hot".
+CLAUSE_BOUND = {"HISTORICAL": ["CLAUSE", "NEW_CLAUSE", "CURRENT"], "CURRENT": ["CLAUSE", "NEW_CLAUSE"],
+                "RESOLVED": ["CLAUSE", "NEW_CLAUSE"], "PAST_TENSE": ["CLAUSE", "NEW_CLAUSE", "CURRENT"],
                 "NEGATED_EXISTENCE": ["NEW_CLAUSE"]}
 # medspaCy's packaged negations were written for clinical notes, where "not" governs the rest of the
 # sentence; in chat it rarely reaches past a few words ("can't stand up straight, fever and puked").
@@ -111,6 +112,11 @@ NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "do
 # at once); YOUNG: an age of a child ("my 3 year old", "a 2-year-old").
 MANY_TABLETS = 8
 CHILD_AGE = 12
+# TEMP: a body temperature at fever level, in either scale (the fever threshold of
+# guidelines/emergency-general.md#sepsis: 38 °C, 100.4 °F); the ranges do not overlap, so "38.5" and "101"
+# both read as fever and "37.2" or "98.6" as not.
+FEVER_C = (38.0, 43.0)
+FEVER_F = (100.4, 109.0)
 
 
 def token_count(token) -> int:
@@ -121,10 +127,21 @@ def token_count(token) -> int:
     return NUMBER_WORDS.get(token.norm_, NUMBER_WORDS.get(text, -1))
 
 
+def token_fever(token) -> bool:
+    """A number that is a fever-level body temperature ("38.5", "39", "101.3", "38.5c")."""
+    match = re.fullmatch(r"(\d{2,3}(?:[.,]\d)?)(?:°?[cf])?", token.lower_)
+    if not match:
+        return False
+    value = float(match.group(1).replace(",", "."))
+    return FEVER_C[0] <= value <= FEVER_C[1] or FEVER_F[0] <= value <= FEVER_F[1]
+
+
 def _register_count() -> None:
     from spacy.tokens import Token
     if not Token.has_extension("count"):
         Token.set_extension("count", getter=token_count)
+    if not Token.has_extension("fever"):
+        Token.set_extension("fever", getter=token_fever)
 
 
 # -- the phrase syntax ----------------------------------------------------------------------------------
@@ -138,6 +155,8 @@ def _token(word: str, phrase: str) -> dict:
         token = {"_": {"count": {">=": MANY_TABLETS}}}
     elif word == "YOUNG":
         token = {"_": {"count": {">=": 0, "<=": CHILD_AGE}}}
+    elif word == "TEMP":
+        token = {"_": {"fever": True}}
     else:
         options = [w for w in word.split("|") if w]
         options = [n for o in options for n in (sorted(_drug_words("hypo" if o == "HYPOMED" else "all"))
@@ -165,7 +184,7 @@ def english_patterns(phrase: str) -> list[list[dict]]:
             optional = item.endswith("?")
             alts = [a for a in item.strip("()?").split("|")]
             # Single words of a group make one token (a Matcher pattern each would multiply the patterns)
-            special = ("NUM", "MANY", "YOUNG")
+            special = ("NUM", "MANY", "YOUNG", "TEMP")
             singles = [a for a in alts if len(a.split()) == 1 and a not in special]
             alternatives = [[_token(w, phrase) for w in alt.split()] for alt in alts
                             if len(alt.split()) > 1 or alt in special]
@@ -256,7 +275,22 @@ class SpellingNormaliser:
                     "a", "an", "non", "un", "in", "anti", "dis")
                 self._cache[lower] = found[0] if found and not opposite else lower
             token.norm_ = self._cache[lower]
-        return doc
+        return _no_longer(doc)
+
+
+MODALS = frozenset({"can", "could", "ca", "am", "is", "are", "was", "were", "'m", "'s", "'re"})
+
+
+def _no_longer(doc):
+    """"can no longer finish a sentence" is "can not finish" (one token, norm "not"): the phrases' "can not"
+    then match it, and the "no" of "no longer" negates nothing after it ("is no longer able to speak")."""
+    spans = [doc[i:i + 2] for i in range(1, len(doc) - 1)
+             if doc[i].lower_ == "no" and doc[i + 1].lower_ == "longer" and doc[i - 1].lower_ in MODALS]
+    if spans:
+        with doc.retokenize() as retokenizer:
+            for span in spans:
+                retokenizer.merge(span, attrs={"NORM": "not"})
+    return doc
 
 
 def _context_rules(language: str, spec: dict):
@@ -402,6 +436,10 @@ class ConceptFinder:
     def _run(pipeline, doc):
         nlp, matcher = pipeline
         doc = nlp.get_pipe("sentencizer")(doc)
+        for token in doc[1:]:
+            previous = doc[token.i - 1]
+            if previous.text == "?" and not previous.whitespace_ and token.is_alpha:
+                token.is_sent_start = False  # clinical shorthand: "?septic arthritis" is a query, not a question
         return nlp.get_pipe("medspacy_context")(matcher(doc))
 
     def find(self, text: str) -> list[MatchedConcept]:
@@ -426,6 +464,8 @@ class ConceptFinder:
             if language == "zh" and any(o.label_ != span.label_ and o.start <= span.start and span.end <= o.end
                                         and (o.end - o.start) > (span.end - span.start) for o in literal):
                 continue
+            if language == "zh" and _inside_a_number(span):
+                continue  # "5岁" in "35岁": a child's age read out of an adult's
             if any(o.concept == concept.id and o.language == language and o.start < span.end and span.start < o.end
                    for o in out):
                 continue
@@ -447,6 +487,14 @@ class ConceptFinder:
                 modifiers=sorted({f"{m.category.lower()}: {doc[m.modifier_span[0]:m.modifier_span[1]].text}"
                                   for m in modifiers if m.category.upper() != "CLAUSE"})))
         return _negated_lists(out, doc) if language == "en" else out
+
+
+ZH_DIGITS = set("0123456789〇一二两三四五六七八九十百")
+
+
+def _inside_a_number(span) -> bool:
+    """A Chinese match that starts with a digit in the middle of a longer number."""
+    return span.start > 0 and span.text[:1] in ZH_DIGITS and span.doc[span.start - 1].text in ZH_DIGITS
 
 
 LIST_WORDS = frozenset({",", "or", "nor", "and", "/", "any", "no", "either", "neither"})

@@ -83,13 +83,30 @@ def _satisfied(alt: Alternative, by_concept: dict[str, list[MatchedConcept]], co
     """The concepts that satisfy `alt` (one per group), or None."""
     if not set(alt.needs) <= contexts or any(by_concept.get(c) for c in alt.unless):
         return None
-    used = []
-    for group in alt.groups:
-        found = next((m for c in group for m in by_concept.get(c, [])), None)
-        if found is None:
-            return None
-        used.append(found)
-    return used
+    return _pick(alt.groups, by_concept, [])
+
+
+def _pick(groups: list[list[str]], by_concept: dict[str, list[MatchedConcept]], used: list[MatchedConcept]
+          ) -> list[MatchedConcept] | None:
+    """One mention per group, none crossing another's words: "背部疼痛" across "胸背部疼" (chest and back pain)
+    is not a second symptom spreading to the back (a search: the first choice for one group may be the only
+    one that another can do without)."""
+    if not groups:
+        return used
+    for c in groups[0]:
+        for m in by_concept.get(c, []):
+            if not any(_overlap(m, u) for u in used) and (found := _pick(groups[1:], by_concept, used + [m])):
+                return found
+    return None
+
+
+def _overlap(a: MatchedConcept, b: MatchedConcept) -> bool:
+    """Two readings that cross each other's words ("胸背部疼" and "背部疼痛"). One inside the other is an
+    attribute of it ("glipizide" in "swallowed a couple of her glipizide tablets"), and counts."""
+    if a.language != b.language or not (a.start < b.end and b.start < a.end):
+        return False
+    inside = (a.start >= b.start and a.end <= b.end) or (b.start >= a.start and b.end <= a.end)
+    return not inside
 
 
 def evaluate(book: FlagBook, concepts: list[MatchedConcept], contexts: set[str]

@@ -133,6 +133,11 @@ METER_GLUCOSE = re.compile(
     r"(?:cgm|meter|monitor|libre|dexcom|sensor|finger\s?(?:stick|prick)|fingerstick|glucometer|\bbgl?\b|\bbsl?\b|"
     r"glucose|sugars?|reading|血糖)[^\d/]{0,25}?(?<![\d.])(\d{1,3}(?:[.,]\d)?)(?![\d/]|[.,]\d)\s*"
     r"(mmol(?:/l)?|mg\s*/\s*dl|mg)?", re.I)
+# The number before the device: "got 2.7 on my meter", "1.9 on the libre".
+METER_GLUCOSE_AFTER = re.compile(
+    r"(?<![\d./])(\d{1,3}(?:[.,]\d)?)(?![\d/]|[.,]\d)\s*(mmol(?:/l)?|mg\s*/\s*dl)?\s+(?:on|from|according to)\s+"
+    r"(?:my|the|his|her|their|our|mum's|dad's)?\s*(?:cgm|meter|monitor|libre|dexcom|sensor|glucometer|finger\s?prick)",
+    re.I)
 
 
 def _asks_about_a_number(text: str, position: int) -> bool:
@@ -150,7 +155,7 @@ def glucose_in_text(text: str, now: dt.datetime) -> list[Reading]:
     found = [r for r in parse_readings(text, now, glucose_context="fasting").readings
              if r.indicator == Indicator.fasting_glucose]
     seen = {round(r.value, 1) for r in found}
-    for m in METER_GLUCOSE.finditer(text):
+    for m in [*METER_GLUCOSE.finditer(text), *METER_GLUCOSE_AFTER.finditer(text)]:
         before = text[max(0, m.start(1) - 12):m.start(1)].lower()
         if re.search(r"level|type|grade|stage|step|class|week|day|hour|minute|min|x\s*$|times", before) or \
                 _asks_about_a_number(text, m.start(1)):

@@ -23,6 +23,8 @@ from pydantic import BaseModel, Field
 
 RULES = Path(__file__).resolve().parent.parent / "rules" / "triage"
 EXAMPLES_FILE = RULES / "examples.yaml"
+# The bank written blind (see its header): read with examples.yaml.
+EXAMPLE_FILES = (EXAMPLES_FILE, RULES / "examples-bank.yaml")
 THRESHOLDS_FILE = RULES / "semantic.yaml"
 Embed = Callable[[Sequence[str]], list[list[float]]]
 
@@ -46,12 +48,16 @@ class Nearest(BaseModel):
 
 
 @lru_cache(maxsize=2)
-def load_examples(path: Path = EXAMPLES_FILE) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
-    """((flag, utterance)...), ((flag, look-alike utterance)...)."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    positives = tuple((flag, u) for flag, us in data["flags"].items() for u in us)
-    lookalikes = tuple((flag, u) for flag, us in data["lookalikes"].items() for u in us)
-    return positives, lookalikes
+def load_examples(paths: tuple[Path, ...] = EXAMPLE_FILES
+                  ) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """((flag, utterance)...), ((flag, look-alike utterance)...), from every file in `paths`."""
+    positives: list[tuple[str, str]] = []
+    lookalikes: list[tuple[str, str]] = []
+    for path in paths:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        positives += [(flag, u) for flag, us in (data.get("flags") or {}).items() for u in us]
+        lookalikes += [(flag, u) for flag, us in (data.get("lookalikes") or {}).items() for u in us]
+    return tuple(positives), tuple(lookalikes)
 
 
 def load_thresholds(path: Path = THRESHOLDS_FILE) -> Thresholds:
@@ -62,10 +68,11 @@ class SemanticNet:
     """The example bank embedded once; `nearest` compares one message vector with all of it (a 600 x 384
     matrix product, well under a millisecond)."""
 
-    def __init__(self, embed: Embed, thresholds: Thresholds | None = None, examples_path: Path = EXAMPLES_FILE,
+    def __init__(self, embed: Embed, thresholds: Thresholds | None = None,
+                 examples_paths: tuple[Path, ...] = EXAMPLE_FILES,
                  cache_dir: Path | None = None):
         self.thresholds = thresholds or load_thresholds()
-        positives, lookalikes = load_examples(examples_path)
+        positives, lookalikes = load_examples(tuple(examples_paths))
         excluded = set(self.thresholds.exclude)
         positives = tuple(p for p in positives if p[0] not in excluded)
         lookalikes = tuple(p for p in lookalikes if p[0] not in excluded)
