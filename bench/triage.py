@@ -123,31 +123,40 @@ def _p95(values: list[float]) -> float:
     return values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
 
 
+# The semantic layer alone may raise at most this share of dev look-alikes: a missed emergency costs more
+# than a safety question asked of someone who did not need it (and what it raises is a question, never an
+# emergency by the classifier alone).
+BUDGET = 0.02
+PROBABILITIES = (None, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99)
+
+
 def calibrate(rows: list[dict], triage: Triage, embed) -> Thresholds:
     """The semantic layer calibrated on its own: the thresholds under which it alone raises the most dev
-    emergencies and urgents while raising at most 1% of dev look-alikes, with all or all but one of
+    emergencies and urgents while raising at most BUDGET of dev look-alikes, with all or all but one of
     the k nearest examples agreeing. (Calibrating it together with rules
     tuned on the same split would teach it only that the rules already catch the dev split.)"""
     rows = [r for r in rows if r.get("language", "en") in READ]
     vectors = {r["id"]: embed(r["text"]) for r in rows}
+    chinese = {r["id"]: r.get("language") == "zh" for r in rows}
     net = triage.semantic
     lookalikes = sum(r["level"] == "none" for r in rows)
     best, best_score = None, None
     for k in (3, 5, 7):
-        nearest = {i: net.nearest(v, k) for i, v in vectors.items()}
-        for votes, check, flag in itertools.product(range(k - 1, k + 1), [0.65, 0.7, 0.75, 0.8, 0.85],
-                                                    [0.9, 0.95]):
+        nearest = {i: net.nearest(v, k, chinese=chinese[i]) for i, v in vectors.items()}
+        for votes, check, flag, probability in itertools.product(
+                range(k - 1, k + 1), [0.65, 0.7, 0.75, 0.8, 0.85], [0.9, 0.95], PROBABILITIES):
             if flag < check:
                 continue
-            net.thresholds = Thresholds(k=k, votes=votes, check=check, flag=flag, exclude=net.thresholds.exclude)
+            net.thresholds = Thresholds(k=k, votes=votes, check=check, flag=flag, probability=probability,
+                                        exclude=net.thresholds.exclude)
             caught = false = 0
             for r in rows:
                 raised = net.decide(nearest[r["id"]]) is not None
                 caught += raised and r["level"] != "none"
                 false += raised and r["level"] == "none"
-            if false / max(lookalikes, 1) > 0.01:
+            if false / max(lookalikes, 1) > BUDGET:
                 continue
-            score = (caught, -false, votes, check)
+            score = (caught, -false, votes, check, probability or 1.0)
             if best_score is None or score > best_score:
                 best, best_score = net.thresholds, score
     return best or load_thresholds()
@@ -174,10 +183,12 @@ def main() -> None:
         chosen = calibrate(dev, triage, embed)
         THRESHOLDS_FILE.write_text(
             "# Thresholds of the semantic safety net (coach/triage/semantic.py), cosine similarity of MiniLM\n"
-            "# vectors. Calibrated on bench/triage/dev.jsonl by `python bench/triage.py --calibrate`: alone, the\n"
-            "# layer raises the most dev emergencies and urgents with at most 1% of dev look-alikes raised.\n"
-            "# Reported on the test split in README \"Safety triage\".\n"
+            "# vectors, and probability of the bank's classifier. Calibrated on the dev split (bench/triage) by\n"
+            "# `python bench/triage.py --calibrate`: alone, the layer raises the most dev emergencies and urgents\n"
+            f"# with at most {BUDGET:.0%} of dev look-alikes raised. Reported on the test split in README\n"
+            "# \"Safety triage\".\n"
             f"k: {chosen.k}\nvotes: {chosen.votes}\ncheck: {chosen.check}\nflag: {chosen.flag}\n"
+            f"probability: {'null' if chosen.probability is None else chosen.probability}\n"
             "# Flags decided by a reading against its passage's threshold, not by words.\n"
             f"exclude: [{', '.join(chosen.exclude)}]\n", encoding="utf-8")
         print(f"calibrated on {len(dev)} dev messages: {chosen.model_dump()}")

@@ -101,7 +101,7 @@ class Triage:
                                    label=f"a message in a language the coach cannot read ({unreadable})",
                                    passage_id=UNREADABLE_PASSAGE, evidence=text[:120], kind="safety_check"))
         if self.semantic is not None and embedding is not None:
-            hits = self._semantic(hits, embedding)
+            hits = self._semantic(hits, embedding, chinese=bool(lang.CJK.search(text)))
             t = _lap(timings, "semantic", t)
         hits.sort(key=lambda h: (-LEVELS.index(h.level), h.kind == "safety_check"))
         level: Level = hits[0].level if hits else "none"
@@ -113,9 +113,10 @@ class Triage:
                             language="zh" if lang.CJK.search(text) else (unreadable or "en"),
                             unreadable_language=unreadable, timings_ms=timings)
 
-    def _semantic(self, hits: list[RedFlagHit], embedding: Sequence[float]) -> list[RedFlagHit]:
+    def _semantic(self, hits: list[RedFlagHit], embedding: Sequence[float], chinese: bool = False
+                  ) -> list[RedFlagHit]:
         """Raise, never lower: a semantic hit counts only where the rules said less."""
-        nearest = self.semantic.nearest(embedding)
+        nearest = self.semantic.nearest(embedding, chinese=chinese)
         decision = self.semantic.decide(nearest)
         if decision is None:
             return hits
@@ -130,8 +131,7 @@ class Triage:
         return hits + [RedFlagHit(
             id=flag.id, level=level, label=flag.label, passage_id=flag.passage, layer="semantic",
             kind="flag" if decision == "flag" else "safety_check", question=None if decision == "flag" else question,
-            evidence=f"close to {nearest.example!r} ({nearest.similarity:.2f}; {nearest.votes} of the "
-                     f"{self.semantic.thresholds.k} nearest examples are this flag's)", similarity=nearest.similarity, example=nearest.example)]
+            evidence=self.semantic.explain(nearest), similarity=nearest.similarity, example=nearest.example)]
 
 
 def _merge(hits: list[RedFlagHit], more: list[RedFlagHit]) -> list[RedFlagHit]:

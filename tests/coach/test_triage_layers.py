@@ -134,6 +134,24 @@ def test_semantic_net_raises_what_the_rules_miss_and_never_lowers(minilm):
     assert strict(emergency, embedding=minilm.get_query_embedding(emergency)).level == "emergency"
 
 
+def test_the_bank_classifier_asks_the_safety_question_of_english_messages_the_rules_miss(minilm):
+    # The nearest-example readings are switched off (1.01): only the classifier can raise here.
+    net = SemanticNet(lambda texts: minilm.get_text_embedding_batch(list(texts)),
+                      Thresholds(k=3, votes=3, check=1.01, flag=1.01, probability=0.8))
+    layered = Triage(finder=default_triage().finder, book=default_triage().book, semantic=net)
+    missed = "my grandad has gone a weird grey colour and keeps nodding off mid-sentence, he's sweaty and cold"
+    assert triage(missed).level == "none"
+    result = layered(missed, embedding=minilm.get_query_embedding(missed))
+    hit = result.hits[0]
+    assert (result.level, hit.layer, hit.kind) == ("urgent", "semantic", "safety_check")
+    assert "classifier" in hit.evidence and hit.question
+    for everyday in ("what are the signs of a stroke?", "how much salt should I eat a day with high blood pressure?"):
+        assert layered(everyday, embedding=minilm.get_query_embedding(everyday)).level == "none"
+        assert net.nearest(minilm.get_query_embedding(everyday)).probability < 0.5
+    # Chinese is left to the nearest examples: the bank's look-alikes are English
+    assert net.nearest(minilm.get_query_embedding("我爸突然说不出话了"), chinese=True).probability is None
+
+
 def test_reading_thresholds_are_in_their_passages():
     from knowledge.corpus import load_corpus
     from coach.triage import readings as r
