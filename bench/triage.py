@@ -143,12 +143,12 @@ def calibrate(rows: list[dict], triage: Triage, embed) -> Thresholds:
     best, best_score = None, None
     for k in (3, 5, 7):
         nearest = {i: net.nearest(v, k, chinese=chinese[i]) for i, v in vectors.items()}
-        for votes, check, flag, probability in itertools.product(
-                range(k - 1, k + 1), [0.65, 0.7, 0.75, 0.8, 0.85], [0.9, 0.95], PROBABILITIES):
-            if flag < check:
+        for votes, check, flag, probability, near in itertools.product(
+                range(k - 1, k + 1), [0.65, 0.7, 0.75, 0.8, 0.85], [0.9, 0.95], PROBABILITIES, (0.5, 0.55, 0.6)):
+            if flag < check or (probability is None and near != 0.6):
                 continue
             net.thresholds = Thresholds(k=k, votes=votes, check=check, flag=flag, probability=probability,
-                                        exclude=net.thresholds.exclude)
+                                        near=near, exclude=net.thresholds.exclude)
             caught = false = 0
             for r in rows:
                 raised = net.decide(nearest[r["id"]]) is not None
@@ -156,7 +156,7 @@ def calibrate(rows: list[dict], triage: Triage, embed) -> Thresholds:
                 false += raised and r["level"] == "none"
             if false / max(lookalikes, 1) > BUDGET:
                 continue
-            score = (caught, -false, votes, check, probability or 1.0)
+            score = (caught, -false, votes, check, probability or 1.0, near)
             if best_score is None or score > best_score:
                 best, best_score = net.thresholds, score
     return best or load_thresholds()
@@ -188,7 +188,7 @@ def main() -> None:
             f"# with at most {BUDGET:.0%} of dev look-alikes raised. Reported on the test split in README\n"
             "# \"Safety triage\".\n"
             f"k: {chosen.k}\nvotes: {chosen.votes}\ncheck: {chosen.check}\nflag: {chosen.flag}\n"
-            f"probability: {'null' if chosen.probability is None else chosen.probability}\n"
+            f"probability: {'null' if chosen.probability is None else chosen.probability}\nnear: {chosen.near}\n"
             "# Flags decided by a reading against its passage's threshold, not by words.\n"
             f"exclude: [{', '.join(chosen.exclude)}]\n", encoding="utf-8")
         print(f"calibrated on {len(dev)} dev messages: {chosen.model_dump()}")

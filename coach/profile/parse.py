@@ -23,7 +23,7 @@ GAP = r"[^\d\n]{0,30}?"  # words between the name and the number ("this morning 
 
 BP = re.compile(r"(?<![\d/.])(\d{2,3})\s*(?:/|over)\s*(\d{2,3})(?![\d/])\s*(mm\s*hg)?", re.I)
 # Chinese words carry no \b (a Chinese character is a word character, so "血压是150" has no boundary).
-BP_WORDS = re.compile(r"\b(bp|blood\s*pressure|pressure|reading|mm\s*hg|systolic|diastolic|top number)\b"
+BP_WORDS = re.compile(r"\b(bp|blood\s*pressure|pressure|reading|mm\s*hg|systolic|diastolic|top number|cuff|machine|omron)\b"
                       r"|血压|高压|低压|毫米汞柱", re.I)
 
 # (indicator or 'glucose', pattern for its name). Glucose is split into fasting / after a meal below.

@@ -131,6 +131,7 @@ def reading_flags(readings: list[Reading], text: str, ctx: set[str]) -> list[Red
 # reading parser needs before storing it.
 METER_GLUCOSE = re.compile(
     r"(?:cgm|meter|monitor|libre|dexcom|sensor|finger\s?(?:stick|prick)|fingerstick|glucometer|\bbgl?\b|\bbsl?\b|"
+    r"\bbms?\b|\bcbg\b|\bhypos?\b|"
     r"glucose|sugars?|reading|血糖)[^\d/]{0,25}?(?<![\d.])(\d{1,3}(?:[.,]\d)?)(?![\d/]|[.,]\d)\s*"
     r"(mmol(?:/l)?|mg\s*/\s*dl|mg)?", re.I)
 # The number before the device: "got 2.7 on my meter", "1.9 on the libre".

@@ -40,6 +40,9 @@ class Thresholds(BaseModel):
     flag: float = Field(description="Cosine at or above which the flag itself is raised")
     probability: float | None = Field(default=None, ge=0, le=1, description="The bank classifier's probability "
                                       "at or above which an English message gets the safety check")
+    near: float = Field(default=0.6, description="...and only with the nearest example of its flag at this cosine "
+                        "or more: on a short everyday question (\"what can I do about it without medicine?\") the "
+                        "classifier can be sure of nothing it has seen")
     exclude: list[str] = Field(default_factory=list, description="Flags decided by numbers (a reading against "
                                "its passage's threshold): an embedding cannot compare 150/95 with 180/120")
 
@@ -116,7 +119,8 @@ class SemanticNet:
             return "flag"
         if nearest.votes >= t.votes and nearest.similarity >= t.check:
             return "check"
-        if t.probability is not None and nearest.probability is not None and nearest.probability >= t.probability:
+        if t.probability is not None and nearest.probability is not None and nearest.probability >= t.probability \
+                and nearest.similarity >= t.near:
             return "check"
         return None
 
