@@ -138,6 +138,7 @@ def calibrate(rows: list[dict], triage: Triage, embed) -> Thresholds:
     rows = [r for r in rows if r.get("language", "en") in READ]
     vectors = {r["id"]: embed(r["text"]) for r in rows}
     chinese = {r["id"]: r.get("language") == "zh" for r in rows}
+    finding = {r["id"]: triage._reports_finding(triage.finder.find(r["text"])) for r in rows}
     net = triage.semantic
     lookalikes = sum(r["level"] == "none" for r in rows)
     best, best_score = None, None
@@ -148,10 +149,11 @@ def calibrate(rows: list[dict], triage: Triage, embed) -> Thresholds:
             if flag < check or (probability is None and near != 0.6):
                 continue
             net.thresholds = Thresholds(k=k, votes=votes, check=check, flag=flag, probability=probability,
-                                        near=near, exclude=net.thresholds.exclude)
+                                        near=near, exclude=net.thresholds.exclude,
+                                        not_findings=net.thresholds.not_findings)
             caught = false = 0
             for r in rows:
-                raised = net.decide(nearest[r["id"]]) is not None
+                raised = net.decide(nearest[r["id"]], finding[r["id"]]) is not None
                 caught += raised and r["level"] != "none"
                 false += raised and r["level"] == "none"
             if false / max(lookalikes, 1) > BUDGET:
@@ -190,7 +192,10 @@ def main() -> None:
             f"k: {chosen.k}\nvotes: {chosen.votes}\ncheck: {chosen.check}\nflag: {chosen.flag}\n"
             f"probability: {'null' if chosen.probability is None else chosen.probability}\nnear: {chosen.near}\n"
             "# Flags decided by a reading against its passage's threshold, not by words.\n"
-            f"exclude: [{', '.join(chosen.exclude)}]\n", encoding="utf-8")
+            f"exclude: [{', '.join(chosen.exclude)}]\n"
+            "# Concepts that say who or what a message is about, not what is happening: the classifier acts only\n"
+            "# on a message whose rules found something else (a symptom, an event).\n"
+            f"not_findings: [{', '.join(chosen.not_findings)}]\n", encoding="utf-8")
         print(f"calibrated on {len(dev)} dev messages: {chosen.model_dump()}")
         triage.semantic.thresholds = chosen
     report = {"date": dt.date.today().isoformat(), "semantic": None if args.rules_only else

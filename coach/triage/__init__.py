@@ -95,13 +95,14 @@ class Triage:
         ctx = contexts(profile, concepts, readings, text)
         hits, history, ruled_out = evaluate(self.book, concepts, ctx)
         t = _lap(timings, "concepts", t)
-        hits = _merge(hits, reading_flags(readings, text, ctx))
+        hits = _merge(hits, reading_flags(readings, text, ctx, concepts))
         if unreadable:
             hits.append(RedFlagHit(id="unreadable_language", level="urgent", layer="language",
                                    label=f"a message in a language the coach cannot read ({unreadable})",
                                    passage_id=UNREADABLE_PASSAGE, evidence=text[:120], kind="safety_check"))
         if self.semantic is not None and embedding is not None:
-            hits = self._semantic(hits, embedding, chinese=bool(lang.CJK.search(text)))
+            hits = self._semantic(hits, embedding, chinese=bool(lang.CJK.search(text)),
+                                  reports_finding=self._reports_finding(concepts))
             t = _lap(timings, "semantic", t)
         hits.sort(key=lambda h: (-LEVELS.index(h.level), h.kind == "safety_check"))
         level: Level = hits[0].level if hits else "none"
@@ -113,11 +114,15 @@ class Triage:
                             language="zh" if lang.CJK.search(text) else (unreadable or "en"),
                             unreadable_language=unreadable, timings_ms=timings)
 
-    def _semantic(self, hits: list[RedFlagHit], embedding: Sequence[float], chinese: bool = False
-                  ) -> list[RedFlagHit]:
+    def _reports_finding(self, concepts: list[MatchedConcept]) -> bool:
+        skip = set(self.semantic.thresholds.not_findings) if self.semantic else set()
+        return any(c.status in ("reported", "resolved") and c.concept not in skip for c in concepts)
+
+    def _semantic(self, hits: list[RedFlagHit], embedding: Sequence[float], chinese: bool = False,
+                  reports_finding: bool = True) -> list[RedFlagHit]:
         """Raise, never lower: a semantic hit counts only where the rules said less."""
         nearest = self.semantic.nearest(embedding, chinese=chinese)
-        decision = self.semantic.decide(nearest)
+        decision = self.semantic.decide(nearest, reports_finding)
         if decision is None:
             return hits
         flag = next((f for f in self.book.flags if f.id == nearest.flag), None)

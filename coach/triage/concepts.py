@@ -70,6 +70,7 @@ class Concept:
     hypothetical_counts: bool  # a wish is still a report: "if only I could sleep and not wake up"
     en: tuple[str, ...]
     zh: tuple[str, ...]
+    literal: bool = False  # an idiom's words are its meaning: "not answering his phone" is unreachable
 
 
 @lru_cache(maxsize=2)
@@ -78,7 +79,8 @@ def load_concepts(path: Path = CONCEPTS_FILE) -> dict[str, Concept]:
     return {cid: Concept(id=cid, label=c["label"], figurative=bool(c.get("figurative")),
                          hyperbole=bool(c.get("hyperbole")), hypothetical_counts=bool(c.get("hypothetical_counts")),
                          en=tuple(c.get("en", [])) + _from_drugs_en(c.get("from_drugs")),
-                         zh=tuple(c.get("zh", [])) + _from_drugs_zh(c.get("from_drugs")))
+                         zh=tuple(c.get("zh", [])) + _from_drugs_zh(c.get("from_drugs")),
+                         literal=bool(c.get("literal")))
             for cid, c in data.items()}
 
 
@@ -157,6 +159,8 @@ def _token(word: str, phrase: str) -> dict:
         token = {"_": {"count": {">=": 0, "<=": CHILD_AGE}}}
     elif word == "TEMP":
         token = {"_": {"fever": True}}
+    elif word == "BPNUM":
+        token = {"TEXT": {"REGEX": r"(?i)^\d{2,3}/\d{2,3}(?:mm\s?hg)?$"}}  # TEXT: not indexed by a word
     else:
         options = [w for w in word.split("|") if w]
         options = [n for o in options for n in (sorted(_drug_words("hypo" if o == "HYPOMED" else "all"))
@@ -184,7 +188,7 @@ def english_patterns(phrase: str) -> list[list[dict]]:
             optional = item.endswith("?")
             alts = [a for a in item.strip("()?").split("|")]
             # Single words of a group make one token (a Matcher pattern each would multiply the patterns)
-            special = ("NUM", "MANY", "YOUNG", "TEMP")
+            special = ("NUM", "MANY", "YOUNG", "TEMP", "BPNUM")
             singles = [a for a in alts if len(a.split()) == 1 and a not in special]
             alternatives = [[_token(w, phrase) for w in alt.split()] for alt in alts
                             if len(alt.split()) > 1 or alt in special]
@@ -260,6 +264,17 @@ class SpellingNormaliser:
         self._extract = lambda w, limit: process.extractOne(w, self.targets, scorer=Levenshtein.distance,
                                                             score_cutoff=limit)
         self._cache: dict[str, str] = {}
+        self._known_list: list[str] | None = None
+
+    def _near_known(self, word: str, target: str) -> bool:
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
+        if self._known_list is None:
+            self._known_list = sorted(w for w in self.known if len(w) >= 4)
+        return any(w != target and _double_letter_slip(word, w)
+                   for w, _, _ in process.extract(word, self._known_list, scorer=Levenshtein.distance,
+                                                  score_cutoff=1, limit=5))
 
     def __call__(self, doc):
         for token in doc:
@@ -273,9 +288,37 @@ class SpellingNormaliser:
                 # "afebrile" is the opposite of "febrile", not a misspelling of it
                 opposite = found and lower.endswith(found[0]) and lower[: len(lower) - len(found[0])] in (
                     "a", "an", "non", "un", "in", "anti", "dis")
-                self._cache[lower] = found[0] if found and not opposite else lower
+                # "choping" is one letter from "choking", and "chopping" with its double letter typed once
+                # (the commonest slip): such a word is not read as a symptom
+                ambiguous = found and not opposite and self._near_known(lower, found[0])
+                self._cache[lower] = found[0] if found and not opposite and not ambiguous else lower
             token.norm_ = self._cache[lower]
         return _no_longer(doc)
+
+
+CLOCK = frozenset({"am", "pm", "a.m.", "p.m.", "o'clock", "oclock", ":", "ish", "tonight", "this", "last"})
+
+
+def _time_of_day(modifier, doc) -> bool:
+    """"at 2am" is a time of day, not an age ("at 55"): the age cue does not make it history."""
+    start, end = modifier.modifier_span
+    return (modifier.category.upper() == "HISTORICAL" and doc[start].lower_ == "at" and end < len(doc)
+            and doc[end].lower_ in CLOCK)
+
+
+def _has_got(modifier, doc) -> bool:
+    """"my dad's got terrible pain" is now ("has got"), not the past tense of family history."""
+    start, _ = modifier.modifier_span
+    return (modifier.category.upper() == "PAST_TENSE" and doc[start].lower_ == "got" and start > 0
+            and doc[start - 1].lower_ in ("'s", "’s", "has", "have", "'ve", "’ve", "s", "ve"))
+
+
+def _double_letter_slip(typed: str, word: str) -> bool:
+    """`typed` is `word` with a double letter typed once or a letter typed twice ("choping", "chopping")."""
+    short, long_ = sorted((typed, word), key=len)
+    if len(long_) != len(short) + 1:
+        return False
+    return any(long_[i] == long_[i + 1] and long_[:i] + long_[i + 1:] == short for i in range(len(long_) - 1))
 
 
 MODALS = frozenset({"can", "could", "ca", "am", "is", "are", "was", "were", "'m", "'s", "'re"})
@@ -469,9 +512,16 @@ class ConceptFinder:
             if any(o.concept == concept.id and o.language == language and o.start < span.end and span.start < o.end
                    for o in out):
                 continue
-            # A cue inside the concept's own words is part of it: "I don't see the point" is not negated.
+            # A cue inside the concept's own words is part of it: "I don't see the point" is not negated. One
+            # that only reaches into them still counts: "If my grandson ever" before "grandson ever swallowed".
             modifiers = [m for m in span._.modifiers
-                         if not (m.modifier_span[0] < span.end and span.start < m.modifier_span[1])]
+                         if not (span.start <= m.modifier_span[0] and m.modifier_span[1] <= span.end)]
+            # (medspaCy leaves a target that overlaps a cue unmodified: add the cue that starts before it
+            # and whose scope covers the rest of it.)
+            modifiers += [m for m in doc._.context_graph.modifiers if m not in modifiers
+                          and m.modifier_span[0] < span.start < m.modifier_span[1] and span.end <= m.scope_span[1]
+                          and m.category.upper() in BLOCKING]
+            modifiers = [m for m in modifiers if not _time_of_day(m, doc) and not _has_got(m, doc)]
             categories = {m.category.upper() for m in modifiers}
             if not concept.hyperbole:
                 categories.discard("FIGURATIVE")  # "my speech is slurry, not drunk lol" is still slurred speech
@@ -479,7 +529,9 @@ class ConceptFinder:
                 categories -= {"HYPOTHETICAL", "ASKING"}
             if "FAMILY" in categories:
                 categories.add("OTHER_EXPERIENCER")
-            status = _status(categories, span, figurative, doc)
+            status = _status(categories, span, [] if concept.literal else figurative, doc)
+            if status == "reported" and "BELIEF" in categories and _corrected(span, doc, language):
+                status = "negated"  # "thought I was having a seizure but I wasn't jerking": it was not
             out.append(MatchedConcept(
                 concept=concept.id, label=concept.label, words=span.text, status=status, language=language,
                 start=span.start, end=span.end, sentence=span.sent.text.strip(),
@@ -487,6 +539,24 @@ class ConceptFinder:
                 modifiers=sorted({f"{m.category.lower()}: {doc[m.modifier_span[0]:m.modifier_span[1]].text}"
                                   for m in modifiers if m.category.upper() != "CLAUSE"})))
         return _negated_lists(out, doc) if language == "en" else out
+
+
+@lru_cache(maxsize=2)
+def _corrections(language: str) -> re.Pattern:
+    spec = yaml.safe_load(CONTEXT_FILE.read_text(encoding="utf-8"))
+    words = spec.get("corrections", {}).get(language, [])
+    return re.compile("|".join(f"(?:{w})" for w in words) or "(?!)", re.I)
+
+
+def _corrected(span, doc, language: str) -> bool:
+    """A belief ("thought I was having a stroke") that the message then takes back ("but it was just cramp",
+    "then remembered the beetroot"): the words after it, to the end of the next sentence."""
+    sentence = span.sent
+    after = doc[span.end:sentence.end].text
+    following = next((s for s in doc.sents if s.start >= sentence.end), None)
+    if following is not None:
+        after += " " + following.text
+    return bool(_corrections(language).search(after))
 
 
 ZH_DIGITS = set("0123456789〇一二两三四五六七八九十百")

@@ -95,7 +95,8 @@ def _pick(groups: list[list[str]], by_concept: dict[str, list[MatchedConcept]], 
         return used
     for c in groups[0]:
         for m in by_concept.get(c, []):
-            if not any(_overlap(m, u) for u in used) and (found := _pick(groups[1:], by_concept, used + [m])):
+            if m not in used and not any(_overlap(m, u) for u in used) and (
+                    found := _pick(groups[1:], by_concept, used + [m])):
                 return found
     return None
 

@@ -41,7 +41,11 @@ def _hypothetical_number(text: str, position: int) -> bool:
     return _asks_about_a_number(text, position) or bool(IF_CLAUSE.search(before))
 
 
-def blood_pressures(readings: list[Reading], text: str) -> list[tuple[float, float]]:
+def blood_pressures(readings: list[Reading], text: str, concepts: list[MatchedConcept] | None = None
+                    ) -> list[tuple[float, float]]:
+    """The blood pressures the message reports now. A reading said as history ("190/110 back in March"), as
+    a condition or a question is not one; of a reading and its repeat ("201/130 ... redid it after 5 minutes
+    sat down: 128/79") the repeat counts, as the passage on very high readings asks (rest and measure again)."""
     pairs = []
     for s, d in pair_blood_pressure(readings):
         at = text.find(f"{s.value:g}")
@@ -55,7 +59,23 @@ def blood_pressures(readings: list[Reading], text: str) -> list[tuple[float, flo
             systolic, diastolic = int(m.group(1)), int(m.group(2))
             if 70 <= systolic <= 300 and 30 <= diastolic <= 200 and diastolic < systolic:
                 pairs.append((systolic, diastolic))
-    return pairs
+    return _reported_now(pairs, concepts or [])
+
+
+def _reported_now(pairs: list[tuple[float, float]], concepts: list[MatchedConcept]) -> list[tuple[float, float]]:
+    said = [c for c in concepts if c.concept == "bp_value" and c.language == "en"]
+    if not said:
+        return pairs
+    at = {pair: [c for c in said if re.match(rf"{pair[0]:g}\b", c.words)] for pair in pairs}
+    # History, a condition, a question or a denial: not a reading now
+    kept = [p for p in pairs if not at[p] or any(c.status in ("reported", "resolved") for c in at[p])]
+    repeats = [c.start for c in concepts if c.concept == "remeasured" and c.language == "en"]
+    if repeats and len(kept) > 1:
+        last = max(repeats)
+        after = [p for p in kept if any(c.start > last for c in at[p])]
+        if after:
+            kept = after
+    return kept
 
 
 def contexts(profile: Profile | None, concepts: list[MatchedConcept], readings: list[Reading], text: str) -> set[str]:
@@ -78,7 +98,7 @@ def contexts(profile: Profile | None, concepts: list[MatchedConcept], readings: 
         out.add("postpartum")
     if out & {"pregnancy", "postpartum"}:
         out.add("pregnant_or_postpartum")
-    for systolic, diastolic in blood_pressures(readings, text):
+    for systolic, diastolic in blood_pressures(readings, text, concepts):
         if systolic >= SEVERE_BP[0] or diastolic >= SEVERE_BP[1]:
             out.add("bp_severe")
         if systolic >= PREGNANCY_HIGH_BP[0] or diastolic >= PREGNANCY_HIGH_BP[1]:
@@ -101,13 +121,14 @@ def _within_weeks(mention: MatchedConcept, text: str) -> bool:
     return True
 
 
-def reading_flags(readings: list[Reading], text: str, ctx: set[str]) -> list[RedFlagHit]:
+def reading_flags(readings: list[Reading], text: str, ctx: set[str], concepts: list[MatchedConcept] | None = None
+                  ) -> list[RedFlagHit]:
     """Urgent flags a reading raises on its own; with symptoms, flags.yaml raises them to emergencies."""
     hits = []
     pregnant = "pregnant_or_postpartum" in ctx
     # After birth, the postpartum passage; in pregnancy, ACOG's (160/110 and 140/90 are in both).
     passage_high = POSTPARTUM_PASSAGE if "postpartum" in ctx and "pregnancy" not in ctx else PREGNANCY_HIGH_BP[2]
-    for systolic, diastolic in blood_pressures(readings, text):
+    for systolic, diastolic in blood_pressures(readings, text, concepts):
         shown = f"{systolic:g}/{diastolic:g} mmHg"
         if pregnant and (systolic >= PREGNANCY_SEVERE_BP[0] or diastolic >= PREGNANCY_SEVERE_BP[1]):
             hits.append(RedFlagHit(id="pregnancy_bp", level="emergency", layer="readings", evidence=shown,

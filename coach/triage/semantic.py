@@ -45,6 +45,9 @@ class Thresholds(BaseModel):
                         "classifier can be sure of nothing it has seen")
     exclude: list[str] = Field(default_factory=list, description="Flags decided by numbers (a reading against "
                                "its passage's threshold): an embedding cannot compare 150/95 with 180/120")
+    not_findings: list[str] = Field(default_factory=list, description="Concepts that say who or what a message "
+                                    "is about, not what is happening (a condition, a medicine, a reading): the "
+                                    "classifier acts only on a message that reports something else")
 
 
 class Nearest(BaseModel):
@@ -112,15 +115,17 @@ class SemanticNet:
                        example=self.positives[i][1], lookalike_similarity=round(float(neg[j]), 4),
                        lookalike=self.lookalikes[j][1], probability=probability)
 
-    def decide(self, nearest: Nearest) -> str | None:
-        """'flag', 'check' or None for a message whose nearest examples are `nearest`."""
+    def decide(self, nearest: Nearest, reports_finding: bool = True) -> str | None:
+        """'flag', 'check' or None for a message whose nearest examples are `nearest`. `reports_finding`: the
+        rules found something happening in it (a symptom, an event), which the classifier needs: on a plain
+        question ("Do I have diabetes? My fasting sugar was 7.4") it can be sure of what it has never seen."""
         t = self.thresholds
         if nearest.votes >= t.votes and nearest.similarity >= t.flag:
             return "flag"
         if nearest.votes >= t.votes and nearest.similarity >= t.check:
             return "check"
         if t.probability is not None and nearest.probability is not None and nearest.probability >= t.probability \
-                and nearest.similarity >= t.near:
+                and nearest.similarity >= t.near and reports_finding:
             return "check"
         return None
 

@@ -255,3 +255,72 @@ def test_a_drug_lexicon_naming_an_unknown_class_is_refused(tmp_path):
                    "drugs: [{id: x, class: statine, names: [xstatin]}]\n", encoding="utf-8")
     with pytest.raises(DrugLexiconError, match="x: statine"):
         load_drugs(bad)
+
+
+# -- readings said as history or taken again; beliefs taken back; what time and tense say ----------------------
+def _level(text: str) -> str:
+    return triage(text, parse_readings(text, NOW).readings, now=NOW).level
+
+
+@pytest.mark.parametrize("text, level", [
+    ("My husband's BP was 190/110 back in March when he was diagnosed, but since starting tablets it's sat around "
+     "130/80. When can he cut down?", "none"),
+    ("Cuff said 201/130 but I'd just run up the stairs. Redid it properly after 5 minutes sat down: 128/79.", "none"),
+    ("bp 192/124 this morning, took it again after resting and it's 188/121", "urgent"),  # the repeat is still high
+    ("if my bp is 190/120 should I go to A&E?", "none"),
+    ("my bp is 190/120 and I have a crushing headache", "emergency"),
+])
+def test_a_reading_counts_when_it_is_now_and_its_repeat_replaces_it(text, level):
+    assert _level(text) == level
+
+
+def test_the_repeat_rule_is_in_the_passage_it_applies():
+    from knowledge.corpus import load_corpus
+    from coach.triage.readings import SEVERE_BP
+    from tests.conftest import REPO
+
+    text = {p.id: p.text for p in load_corpus(REPO / "guidelines").passages}[SEVERE_BP[2]]
+    assert "measure again" in text and "repeat reading" in text
+
+
+@pytest.mark.parametrize("text, level", [
+    ("thought i was having a seizure in PE but i wasnt jerking or anything, just shaky and hungry", "none"),
+    ("Thought I was bleeding from my bum and panicked, then remembered the beetroot salad last night.", "none"),
+    ("以为是低血糖，结果是没吃早饭饿的", "none"),
+    # Not taken back: uncertainty, or a belief that stands
+    ("I thought I was having a stroke but I wasn't sure, my face is drooping", "emergency"),
+    ("I thought I was having a heart attack, chest is crushing and I'm sweating", "emergency"),
+])
+def test_a_belief_the_message_takes_back_raises_nothing(text, level):
+    assert _level(text) == level
+
+
+@pytest.mark.parametrize("text, level", [
+    ("left ankle is massively swollen, hot to touch, can't put weight on it, and I'm running 38.5", "urgent"),
+    ("My dad had a knee replacement last year and now that knee is hot and swollen and he's running a "
+     "temperature.", "urgent"),
+    ("My son (19) texted me at 2am saying sorry for everything and goodbye. He's not answering his phone", "emergency"),
+    ("My dad's got terrible pain in the top of his belly boring through to his back, he's curled up and vomiting",
+     "emergency"),
+    ("Whole family has headaches and feels sick, better when we go out, the boiler's been making a funny noise",
+     "emergency"),
+    ("we all have headaches today, must be the wine last night haha", "none"),
+    ("cut my finger choping onions, bled a bit but stopped after a couple of minutes pressing", "none"),
+    ("pain between my sholder blades and up into my jaw, now I feel sick and short of breath", "emergency"),
+    ("Just got 2.7 on my meter. Shaky but thinking straight, had some jelly babies.", "urgent"),
+    ("she can no longer finish a sentence, breathless at rest", "emergency"),
+    ("35岁男，搬重物后右侧胸背部疼痛1天，局部压痛，转身时加重", "none"),
+])
+def test_time_tense_numbers_and_slips_are_read_for_what_they_say(text, level):
+    assert _level(text) == level
+
+
+def test_the_bank_classifier_needs_something_reported(minilm):
+    net = SemanticNet(lambda texts: minilm.get_text_embedding_batch(list(texts)),
+                      Thresholds(k=3, votes=3, check=1.01, flag=1.01, probability=0.0, near=0.0,
+                                 not_findings=["diabetes_mention", "bp_value"]))
+    layered = Triage(finder=default_triage().finder, book=default_triage().book, semantic=net)
+    question = "Do I have diabetes? My fasting sugar was 7.4 mmol/L this morning."
+    assert layered(question, embedding=minilm.get_query_embedding(question)).level == "none"
+    report = "he keeps nodding off and looks grey"
+    assert layered(report, embedding=minilm.get_query_embedding(report)).level == "urgent"
