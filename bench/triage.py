@@ -191,7 +191,7 @@ def main() -> None:
             "# \"Safety triage\".\n"
             f"k: {chosen.k}\nvotes: {chosen.votes}\ncheck: {chosen.check}\nflag: {chosen.flag}\n"
             f"probability: {'null' if chosen.probability is None else chosen.probability}\nnear: {chosen.near}\n"
-            "# Flags decided by a reading against its passage's threshold, not by words.\n"
+            "# Flags decided by a reading or a temperature against its passage's threshold, not by words.\n"
             f"exclude: [{', '.join(chosen.exclude)}]\n"
             "# Concepts that say who or what a message is about, not what is happening: the classifier acts only\n"
             "# on a message whose rules found something else (a symptom, an event).\n"

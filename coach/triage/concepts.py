@@ -490,10 +490,13 @@ class ConceptFinder:
         found = self._from_doc(self._run((self.en, self.en_matcher), doc), "en")
         if CJK.search(text):
             nlp = self.zh[0]
-            found += self._from_doc(self._run(self.zh, nlp.make_doc(text)), "zh")
+            # A space in Chinese chat separates clauses, as a comma would ("抖个不停 脑子一片空白": the 不
+            # of the first does not reach the second); one character for one keeps every offset.
+            clauses = re.sub(r"(?<=\S)\s(?=\S)", "，", text)
+            found += self._from_doc(self._run(self.zh, nlp.make_doc(clauses)), "zh", original=text)
         return found
 
-    def _from_doc(self, doc, language: str) -> list[MatchedConcept]:
+    def _from_doc(self, doc, language: str, original: str | None = None) -> list[MatchedConcept]:
         spans = list(doc.spans.get(SPAN_GROUP, []))
         figurative = [s for s in spans if self.concepts[s.label_].figurative]
         out: list[MatchedConcept] = []
@@ -533,7 +536,8 @@ class ConceptFinder:
             if status == "reported" and "BELIEF" in categories and _corrected(span, doc, language):
                 status = "negated"  # "thought I was having a seizure but I wasn't jerking": it was not
             out.append(MatchedConcept(
-                concept=concept.id, label=concept.label, words=span.text, status=status, language=language,
+                concept=concept.id, label=concept.label, status=status, language=language,
+                words=original[span.start_char:span.end_char] if original else span.text,
                 start=span.start, end=span.end, sentence=span.sent.text.strip(),
                 experiencer="other" if "OTHER_EXPERIENCER" in categories else "self",
                 modifiers=sorted({f"{m.category.lower()}: {doc[m.modifier_span[0]:m.modifier_span[1]].text}"

@@ -153,8 +153,12 @@ def reading_flags(readings: list[Reading], text: str, ctx: set[str], concepts: l
 METER_GLUCOSE = re.compile(
     r"(?:cgm|meter|monitor|libre|dexcom|sensor|finger\s?(?:stick|prick)|fingerstick|glucometer|\bbgl?\b|\bbsl?\b|"
     r"\bbms?\b|\bcbg\b|\bhypos?\b|"
-    r"glucose|sugars?|reading|血糖)[^\d/]{0,25}?(?<![\d.])(\d{1,3}(?:[.,]\d)?)(?![\d/]|[.,]\d)\s*"
+    r"glucose|sugars?|reading|血糖|血堂|血唐|低血糖|低了|低到)[^\d/]{0,25}?(?<![\d.])(\d{1,3}(?:[.,]\d)?)(?![\d/]|[.,]\d)\s*"
     r"(mmol(?:/l)?|mg\s*/\s*dl|mg)?", re.I)
+# A decimal just measured, in Chinese: "测了2.4", "测过两次都是2.9" (a temperature is 35 or more, a glucose
+# with a decimal below it is the common reading; whole numbers are left alone).
+MEASURED_ZH = re.compile(r"测(?:了|出|得|的|过)?[^\d，。,.]{0,8}?(?<![\d.])(\d{1,2}[.]\d)(?!\d)\s*(mmol(?:/l)?)?", re.I)
+OTHER_MEASURES_ZH = re.compile(r"甘油三酯|胆固醇|血脂|尿酸|糖化|体温|体重|肌酐|血压|hba1c|ldl|hdl", re.I)
 # The number before the device: "got 2.7 on my meter", "1.9 on the libre".
 METER_GLUCOSE_AFTER = re.compile(
     r"(?<![\d./])(\d{1,3}(?:[.,]\d)?)(?![\d/]|[.,]\d)\s*(mmol(?:/l)?|mg\s*/\s*dl)?\s+(?:on|from|according to)\s+"
@@ -177,7 +181,9 @@ def glucose_in_text(text: str, now: dt.datetime) -> list[Reading]:
     found = [r for r in parse_readings(text, now, glucose_context="fasting").readings
              if r.indicator == Indicator.fasting_glucose]
     seen = {round(r.value, 1) for r in found}
-    for m in [*METER_GLUCOSE.finditer(text), *METER_GLUCOSE_AFTER.finditer(text)]:
+    zh = [m for m in MEASURED_ZH.finditer(text) if float(m.group(1)) < 35
+          and not OTHER_MEASURES_ZH.search(text[max(0, m.start() - 8):m.end(1)])]
+    for m in [*METER_GLUCOSE.finditer(text), *METER_GLUCOSE_AFTER.finditer(text), *zh]:
         before = text[max(0, m.start(1) - 12):m.start(1)].lower()
         if re.search(r"level|type|grade|stage|step|class|week|day|hour|minute|min|x\s*$|times", before) or \
                 _asks_about_a_number(text, m.start(1)):

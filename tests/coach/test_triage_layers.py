@@ -310,6 +310,13 @@ def test_a_belief_the_message_takes_back_raises_nothing(text, level):
     ("Just got 2.7 on my meter. Shaky but thinking straight, had some jelly babies.", "urgent"),
     ("she can no longer finish a sentence, breathless at rest", "emergency"),
     ("35岁男，搬重物后右侧胸背部疼痛1天，局部压痛，转身时加重", "none"),
+    # Chinese: a homophone slip for 血糖, a space between clauses, a number measured, a figure of speech
+    ("血堂只有35mg/dl 吃了糖还是抖个不停 脑子一片空白", "emergency"),
+    ("自己测过两次都是2.9，吃点东西就好", "urgent"),
+    ("甘油三酯测了2.5，要吃药吗", "none"),
+    ("孩子把我的降压药当糖豆吃了，好像三四片", "emergency"),
+    ("火锅辣得我喘不上气笑死，吃完尿酸会不会高啊", "none"),
+    ("被蚊子咬了个大包，嘴唇舌头都没肿，喘气也正常", "none"),
 ])
 def test_time_tense_numbers_and_slips_are_read_for_what_they_say(text, level):
     assert _level(text) == level
