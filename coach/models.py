@@ -277,6 +277,9 @@ class RuledOut(BaseModel):
     id: str
     label: str
     reason: str = Field(description='e.g. "none of face, arm or leg, speech" or "chest pain: negated"')
+    set_aside: bool = Field(default=False, description="The flag's words were there and the rules read them as "
+                            "not a report now (negated, hypothetical, a question, history, a figure of speech) or "
+                            "as explained by a cause (pain on pressing): the semantic net does not raise it again")
 
 
 class TriageResult(BaseModel):

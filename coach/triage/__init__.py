@@ -102,7 +102,8 @@ class Triage:
                                    passage_id=UNREADABLE_PASSAGE, evidence=text[:120], kind="safety_check"))
         if self.semantic is not None and embedding is not None:
             hits = self._semantic(hits, embedding, chinese=bool(lang.CJK.search(text)),
-                                  reports_finding=self._reports_finding(concepts))
+                                  reports_finding=self._reports_finding(concepts),
+                                  set_aside={r.id for r in ruled_out if r.set_aside})
             t = _lap(timings, "semantic", t)
         hits.sort(key=lambda h: (-LEVELS.index(h.level), h.kind == "safety_check"))
         level: Level = hits[0].level if hits else "none"
@@ -119,11 +120,12 @@ class Triage:
         return any(c.status in ("reported", "resolved") and c.concept not in skip for c in concepts)
 
     def _semantic(self, hits: list[RedFlagHit], embedding: Sequence[float], chinese: bool = False,
-                  reports_finding: bool = True) -> list[RedFlagHit]:
-        """Raise, never lower: a semantic hit counts only where the rules said less."""
+                  reports_finding: bool = True, set_aside: set[str] = frozenset()) -> list[RedFlagHit]:
+        """Raise, never lower: a semantic hit counts only where the rules said less, and never for a flag whose
+        words the rules read and set aside (`set_aside`: "no chest pain", "pain when I press on it")."""
         nearest = self.semantic.nearest(embedding, chinese=chinese)
         decision = self.semantic.decide(nearest, reports_finding)
-        if decision is None:
+        if decision is None or nearest.flag in set_aside:
             return hits
         flag = next((f for f in self.book.flags if f.id == nearest.flag), None)
         if flag is None:

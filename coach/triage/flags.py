@@ -138,7 +138,8 @@ def evaluate(book: FlagBook, concepts: list[MatchedConcept], contexts: set[str]
         old = next((u for a in flag.when if (u := _satisfied(a, past | now, contexts))), None)
         if old and any(m.status == "historical" for m in old):
             history.append(_hit(flag, flag.level, old))
-        ruled_out.append(RuledOut(id=flag.id, label=flag.label, reason=_why_not(flag, concepts)))
+        ruled_out.append(RuledOut(id=flag.id, label=flag.label, reason=_why_not(flag, concepts),
+                                  set_aside=_set_aside(flag, concepts, now, contexts)))
     return hits, history, ruled_out
 
 
@@ -153,6 +154,20 @@ def _hit(flag: Flag, level: str, used: list[MatchedConcept], kind: str = "flag",
     return RedFlagHit(id=flag.id, level=level, label=flag.label, passage_id=flag.passage, layer="concepts",
                       evidence="; ".join(dict.fromkeys(m.words for m in used)), concepts=used, kind=kind,
                       question=flag.question if kind == "safety_check" else None, passed=passed)
+
+
+def _set_aside(flag: Flag, concepts: list[MatchedConcept], now: dict[str, list[MatchedConcept]],
+               contexts: set[str]) -> bool:
+    """The rules read this flag's words and decided: every one is negated, hypothetical, asked about, history
+    or a figure of speech, or a cause in the message explains them (an `unless`). An embedding barely sees
+    "no", "if" or "two years ago", so the semantic net must not raise such a flag again."""
+    related = [m for m in concepts if m.concept in flag.concepts()]
+    if not related:
+        return False
+    if all(m.status not in ("reported", "resolved") for m in related):
+        return True
+    return any(a.unless and any(now.get(c) for c in a.unless) and set(a.needs) <= contexts
+               and _pick(a.groups, now, []) for a in flag.when)
 
 
 def _why_not(flag: Flag, concepts: list[MatchedConcept]) -> str:

@@ -331,3 +331,17 @@ def test_the_bank_classifier_needs_something_reported(minilm):
     assert layered(question, embedding=minilm.get_query_embedding(question)).level == "none"
     report = "he keeps nodding off and looks grey"
     assert layered(report, embedding=minilm.get_query_embedding(report)).level == "urgent"
+
+
+def test_the_semantic_net_does_not_raise_a_flag_the_rules_set_aside(minilm):
+    # Thresholds so loose that the net would raise anything near an example
+    net = SemanticNet(lambda texts: minilm.get_text_embedding_batch(list(texts)),
+                      Thresholds(k=1, votes=1, check=0.0, flag=1.01))
+    layered = Triage(finder=default_triage().finder, book=default_triage().book, semantic=net)
+    for text, flag in (("right side of my chest is sore when I press on it, ever since bench press yesterday",
+                        "heart_attack"),  # a cause explains it
+                       ("I have no chest pain and no sweating", "heart_attack"),  # negated
+                       ("my dad had a stroke in 2019", "stroke")):  # history
+        result = layered(text, embedding=minilm.get_query_embedding(text))
+        assert any(r.id == flag and r.set_aside for r in result.ruled_out), result.ruled_out
+        assert all(h.id != flag for h in result.hits), result.hits
