@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from coach.models import Profile  # noqa: E402
 from coach.profile.parse import parse_readings  # noqa: E402
-from coach.triage import LEVELS, Triage, default_triage  # noqa: E402
+from coach.triage import LEVELS, Triage, _asks, default_triage  # noqa: E402
 from coach.triage.semantic import THRESHOLDS_FILE, SemanticNet, Thresholds, load_thresholds  # noqa: E402
 
 DATA = ROOT / "bench" / "triage"
@@ -142,7 +142,8 @@ def calibrate(rows: list[dict], triage: Triage, embed) -> Thresholds:
     # words the rules set aside
     ruled = {r["id"]: triage(r["text"], parse_readings(r["text"], NOW).readings, profile_for(r), now=NOW)
              for r in rows}
-    finding = {i: triage._reports_finding(t.concepts) for i, t in ruled.items()}
+    texts = {r["id"]: r["text"] for r in rows}
+    finding = {i: triage._reports_finding(t.concepts) or not _asks(texts[i]) for i, t in ruled.items()}
     aside = {i: {x.id for x in t.ruled_out if x.set_aside} for i, t in ruled.items()}
     net = triage.semantic
     lookalikes = sum(r["level"] == "none" for r in rows)

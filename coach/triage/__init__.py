@@ -102,7 +102,7 @@ class Triage:
                                    passage_id=UNREADABLE_PASSAGE, evidence=text[:120], kind="safety_check"))
         if self.semantic is not None and embedding is not None:
             hits = self._semantic(hits, embedding, chinese=bool(lang.CJK.search(text)),
-                                  reports_finding=self._reports_finding(concepts),
+                                  reports_finding=self._reports_finding(concepts) or not _asks(text),
                                   set_aside={r.id for r in ruled_out if r.set_aside})
             t = _lap(timings, "semantic", t)
         hits.sort(key=lambda h: (-LEVELS.index(h.level), h.kind == "safety_check"))
@@ -139,6 +139,12 @@ class Triage:
             id=flag.id, level=level, label=flag.label, passage_id=flag.passage, layer="semantic",
             kind="flag" if decision == "flag" else "safety_check", question=None if decision == "flag" else question,
             evidence=self.semantic.explain(nearest), similarity=nearest.similarity, example=nearest.example)]
+
+
+def _asks(text: str) -> bool:
+    """The message asks something ("Do I have diabetes? My fasting sugar was 7.4"): with nothing happening in
+    it that the rules could read, the semantic net leaves it to the answer."""
+    return bool(re.search(r"[?？]|吗\s*$", text))
 
 
 def _merge(hits: list[RedFlagHit], more: list[RedFlagHit]) -> list[RedFlagHit]:

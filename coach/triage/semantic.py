@@ -117,15 +117,18 @@ class SemanticNet:
 
     def decide(self, nearest: Nearest, reports_finding: bool = True) -> str | None:
         """'flag', 'check' or None for a message whose nearest examples are `nearest`. `reports_finding`: the
-        rules found something happening in it (a symptom, an event), which the classifier needs: on a plain
-        question ("Do I have diabetes? My fasting sugar was 7.4") it can be sure of what it has never seen."""
+        rules found something happening in it (a symptom, an event), or it asks nothing; without, only the
+        flag itself (very close to one flag's examples) is raised: on a plain question ("Do I have diabetes?
+        My fasting sugar was 7.4") the nearest examples and the classifier are sure of what they never saw."""
         t = self.thresholds
         if nearest.votes >= t.votes and nearest.similarity >= t.flag:
             return "flag"
+        if not reports_finding:
+            return None
         if nearest.votes >= t.votes and nearest.similarity >= t.check:
             return "check"
         if t.probability is not None and nearest.probability is not None and nearest.probability >= t.probability \
-                and nearest.similarity >= t.near and reports_finding:
+                and nearest.similarity >= t.near:
             return "check"
         return None
 
