@@ -31,7 +31,8 @@ from coach.triage import LEVELS, Triage, _asks, default_triage  # noqa: E402
 from coach.triage.semantic import THRESHOLDS_FILE, SemanticNet, Thresholds, load_thresholds  # noqa: E402
 
 DATA = ROOT / "bench" / "triage"
-SPLITS = {"dev": ["dev.jsonl", "dev-b.jsonl", "dev-c.jsonl", "dev-d.jsonl"], "test": ["test-a.jsonl", "test-b.jsonl"]}
+SPLITS = {"dev": ["dev.jsonl", "dev-b.jsonl", "dev-c.jsonl", "dev-d.jsonl"],
+          "test": ["test-a.jsonl", "test-b.jsonl", "test-c.jsonl", "test-d.jsonl"]}
 NOW = dt.datetime(2026, 12, 1, 9, 0)
 CONDITIONS = {"htn": "htn", "diabetes": "diabetes", "lipids": "lipids", "gout": "gout", "obesity": "obesity",
               "pregnancy": "pregnancy"}
@@ -42,7 +43,8 @@ def load(split: str) -> list[dict]:
     for name in SPLITS[split]:
         path = DATA / name
         if path.exists():
-            items += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+            items += [{**json.loads(line), "part": path.stem}
+                      for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return items
 
 
@@ -102,7 +104,7 @@ def metrics(all_rows: list[dict]) -> dict:
         "triage_ms_p95": round(_p95([r["triage_ms"] for r in rows]), 2) if rows else None,
         "embed_ms_p50": round(statistics.median(r["embed_ms"] for r in rows), 2) if rows else None,
     }
-    for key in ("flag", "language", "style", "lookalike"):
+    for key in ("flag", "language", "style", "lookalike", "part"):
         groups = defaultdict(list)
         for r in (all_rows if key == "language" else rows):
             if r.get(key):
