@@ -104,7 +104,18 @@ def metrics(all_rows: list[dict]) -> dict:
         "triage_ms_p95": round(_p95([r["triage_ms"] for r in rows]), 2) if rows else None,
         "embed_ms_p50": round(statistics.median(r["embed_ms"] for r in rows), 2) if rows else None,
     }
-    for key in ("flag", "language", "style", "lookalike", "part"):
+    parts = defaultdict(list)
+    for r in rows:
+        parts[r.get("part", "")].append(r)
+    out["by_part"] = {k: {"n": len(g),
+                          "emergencies_urgent_or_above": _rate(sum(at(r, "urgent") for r in g if r["level"] == "emergency"),
+                                                               sum(r["level"] == "emergency" for r in g)),
+                          "emergency_recall": _rate(sum(r["predicted"] == "emergency" for r in g if r["level"] == "emergency"),
+                                                    sum(r["level"] == "emergency" for r in g)),
+                          "lookalikes_raised": _rate(sum(at(r, "urgent") for r in g if r["level"] == "none"),
+                                                     sum(r["level"] == "none" for r in g))}
+                      for k, g in sorted(parts.items())}
+    for key in ("flag", "language", "style", "lookalike"):
         groups = defaultdict(list)
         for r in (all_rows if key == "language" else rows):
             if r.get(key):
