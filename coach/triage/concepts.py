@@ -159,6 +159,9 @@ def _token(word: str, phrase: str) -> dict:
         token = {"_": {"count": {">=": 0, "<=": CHILD_AGE}}}
     elif word == "TEMP":
         token = {"_": {"fever": True}}
+    elif word.startswith("*") and len(word) > 1 and "|" not in word:
+        # TEXT: a suffix names no word to index the phrase by
+        token = {"TEXT": {"REGEX": rf"(?i)^\w+{re.escape(word[1:])}$"}}
     elif word == "BPNUM":
         token = {"TEXT": {"REGEX": r"(?i)^\d{2,3}/\d{2,3}(?:mm\s?hg)?$"}}  # TEXT: not indexed by a word
     else:
@@ -189,9 +192,9 @@ def english_patterns(phrase: str) -> list[list[dict]]:
             alts = [a for a in item.strip("()?").split("|")]
             # Single words of a group make one token (a Matcher pattern each would multiply the patterns)
             special = ("NUM", "MANY", "YOUNG", "TEMP", "BPNUM")
-            singles = [a for a in alts if len(a.split()) == 1 and a not in special]
+            singles = [a for a in alts if len(a.split()) == 1 and a not in special and not a.startswith("*")]
             alternatives = [[_token(w, phrase) for w in alt.split()] for alt in alts
-                            if len(alt.split()) > 1 or alt in special]
+                            if len(alt.split()) > 1 or alt in special or alt.startswith("*")]
             if singles:
                 alternatives.append([_token("|".join(singles), phrase)])
             choices.append(alternatives + ([[]] if optional else []))

@@ -15,7 +15,7 @@ from coach.triage.models import MatchedConcept, RedFlagHit, RuledOut
 
 FLAGS_FILE = Path(__file__).resolve().parent.parent / "rules" / "triage" / "flags.yaml"
 CONTEXTS = {"diabetes", "low_or_diabetes", "pregnancy", "postpartum", "pregnant_or_postpartum", "bp_severe",
-            "bp_high", "glucose_low", "glucose_high"}
+            "bp_high", "glucose_low", "glucose_high", "bp_not_high", "glucose_not_high"}
 
 
 class Alternative(BaseModel):
@@ -25,7 +25,8 @@ class Alternative(BaseModel):
     all: list[list[str]] = Field(default_factory=list)
     needs: list[str] = Field(default_factory=list)
     unless: list[str] = Field(default_factory=list, description="Concepts that explain the symptom away when "
-                              "reported with it (a sore chest that hurts when pressed, after bench press)")
+                              "reported with it (a sore chest that hurts when pressed, after bench press), or "
+                              "contexts that do (bp_not_high: a reading given and below 140/90)")
 
     @model_validator(mode="after")
     def _one_shape(self):
@@ -41,7 +42,7 @@ class Alternative(BaseModel):
         return ([self.any] if self.any else []) + self.all
 
     def concepts(self) -> set[str]:
-        return {c for g in self.groups for c in g} | set(self.unless)
+        return {c for g in self.groups for c in g} | (set(self.unless) - CONTEXTS)
 
 
 class Flag(BaseModel):
@@ -81,7 +82,7 @@ def load_flags(path: Path = FLAGS_FILE) -> FlagBook:
 def _satisfied(alt: Alternative, by_concept: dict[str, list[MatchedConcept]], contexts: set[str]
                ) -> list[MatchedConcept] | None:
     """The concepts that satisfy `alt` (one per group), or None."""
-    if not set(alt.needs) <= contexts or any(by_concept.get(c) for c in alt.unless):
+    if not set(alt.needs) <= contexts or any(by_concept.get(c) or c in contexts for c in alt.unless):
         return None
     return _pick(alt.groups, by_concept, [])
 
@@ -166,7 +167,7 @@ def _set_aside(flag: Flag, concepts: list[MatchedConcept], now: dict[str, list[M
         return False
     if all(m.status not in ("reported", "resolved") for m in related):
         return True
-    return any(a.unless and any(now.get(c) for c in a.unless) and set(a.needs) <= contexts
+    return any(a.unless and any(now.get(c) or c in contexts for c in a.unless) and set(a.needs) <= contexts
                and _pick(a.groups, now, []) for a in flag.when)
 
 

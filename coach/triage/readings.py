@@ -98,11 +98,17 @@ def contexts(profile: Profile | None, concepts: list[MatchedConcept], readings: 
         out.add("postpartum")
     if out & {"pregnancy", "postpartum"}:
         out.add("pregnant_or_postpartum")
-    for systolic, diastolic in blood_pressures(readings, text, concepts):
+    pressures = blood_pressures(readings, text, concepts)
+    for systolic, diastolic in pressures:
         if systolic >= SEVERE_BP[0] or diastolic >= SEVERE_BP[1]:
             out.add("bp_severe")
         if systolic >= PREGNANCY_HIGH_BP[0] or diastolic >= PREGNANCY_HIGH_BP[1]:
             out.add("bp_high")
+    # A reading given, and not high: "through the roof. Not literally, I checked, 124/80"; "sugars 8-9"
+    if pressures and "bp_high" not in out:
+        out.add("bp_not_high")
+    if glucose and "glucose_high" not in out and "glucose_low" not in out:
+        out.add("glucose_not_high")
     return out
 
 
@@ -185,9 +191,12 @@ def glucose_in_text(text: str, now: dt.datetime) -> list[Reading]:
           and not OTHER_MEASURES_ZH.search(text[max(0, m.start() - 8):m.end(1)])]
     for m in [*METER_GLUCOSE.finditer(text), *METER_GLUCOSE_AFTER.finditer(text), *zh]:
         before = text[max(0, m.start(1) - 12):m.start(1)].lower()
+        after = text[m.end(1):m.end(1) + 12].lower()
         if re.search(r"level|type|grade|stage|step|class|week|day|hour|minute|min|x\s*$|times", before) or \
+                re.match(r"\s*(?:years?|yrs?|months?|weeks?|wks?|days?|hours?|hrs?|minutes?|mins?|times|x\b|units?|"
+                         r"tablets?|pills?|kids?|children|am\b|pm\b|年|个月|周|天|次|小时|分钟|岁)", after) or \
                 _asks_about_a_number(text, m.start(1)):
-            continue  # "level 2 hypoglycaemia", "type 1", "what glucose is too low?": not a reading
+            continue  # "level 2 hypoglycaemia", "type 1", "a hypo ... 2 years ago", "what glucose is too low?"
         value, unit = float(m.group(1).replace(",", ".")), (m.group(2) or "").lower()
         mmol = value / 18.016 if unit.startswith("mg") or (not unit and value >= 35) else value
         if 0.5 <= mmol <= 60 and round(mmol, 1) not in seen:

@@ -317,6 +317,12 @@ def test_a_belief_the_message_takes_back_raises_nothing(text, level):
     ("孩子把我的降压药当糖豆吃了，好像三四片", "emergency"),
     ("火锅辣得我喘不上气笑死，吃完尿酸会不会高啊", "none"),
     ("被蚊子咬了个大包，嘴唇舌头都没肿，喘气也正常", "none"),
+    # A count of years is not a glucose; a reading given contradicts "through the roof"; 过 is history
+    ("Pt had a severe hypo needing an ambulance 2 years ago; none since on CGM", "none"),
+    ("my bp went through the roof at work. Not literally, I checked, 124/80. Stress tips?", "none"),
+    ("my bp is through the roof and I feel awful", "urgent"),
+    ("我哥是1型糖尿病，前几年酮症酸中毒住过院，我要不要也查查血糖", "none"),
+    ("I could kill myself for forgetting my tablets again, any tricks to remember?", "none"),
 ])
 def test_time_tense_numbers_and_slips_are_read_for_what_they_say(text, level):
     assert _level(text) == level
