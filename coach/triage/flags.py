@@ -82,9 +82,14 @@ def load_flags(path: Path = FLAGS_FILE) -> FlagBook:
 def _satisfied(alt: Alternative, by_concept: dict[str, list[MatchedConcept]], contexts: set[str]
                ) -> list[MatchedConcept] | None:
     """The concepts that satisfy `alt` (one per group), or None."""
-    if not set(alt.needs) <= contexts or any(by_concept.get(c) or c in contexts for c in alt.unless):
+    if not set(alt.needs) <= contexts or _explained(alt, by_concept, contexts):
         return None
     return _pick(alt.groups, by_concept, [])
+
+
+def _explained(alt: Alternative, by_concept: dict[str, list[MatchedConcept]], contexts: set[str]) -> bool:
+    """One of the alternative's `unless` concepts is reported, or one of its `unless` contexts holds."""
+    return any(by_concept.get(c) or c in contexts for c in alt.unless)
 
 
 def _pick(groups: list[list[str]], by_concept: dict[str, list[MatchedConcept]], used: list[MatchedConcept]
@@ -167,8 +172,8 @@ def _set_aside(flag: Flag, concepts: list[MatchedConcept], now: dict[str, list[M
         return False
     if all(m.status not in ("reported", "resolved") for m in related):
         return True
-    return any(a.unless and any(now.get(c) or c in contexts for c in a.unless) and set(a.needs) <= contexts
-               and _pick(a.groups, now, []) for a in flag.when)
+    return any(_explained(a, now, contexts) and set(a.needs) <= contexts and _pick(a.groups, now, [])
+               for a in flag.when)
 
 
 def _why_not(flag: Flag, concepts: list[MatchedConcept]) -> str:

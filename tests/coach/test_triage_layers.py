@@ -119,26 +119,26 @@ def test_languages_it_cannot_read():
 
 
 # -- the semantic net: it can only raise --------------------------------------------------------------------
+def with_semantic(minilm, thresholds: Thresholds) -> tuple[Triage, SemanticNet]:
+    """The rule layers with a semantic net over the real MiniLM, at `thresholds`."""
+    net = SemanticNet(lambda texts: minilm.get_text_embedding_batch(list(texts)), thresholds)
+    return Triage(finder=default_triage().finder, book=default_triage().book, semantic=net), net
+
+
 def test_semantic_net_raises_what_the_rules_miss_and_never_lowers(minilm):
-    net = SemanticNet(lambda texts: minilm.get_text_embedding_batch(list(texts)),
-                      Thresholds(k=3, votes=2, check=0.6, flag=0.99))
-    layered = Triage(finder=default_triage().finder, book=default_triage().book, semantic=net)
+    layered, _ = with_semantic(minilm, Thresholds(k=3, votes=2, check=0.6, flag=0.99))
     text = "nobody would even notice if I just disappeared for good"
     assert triage(text).level == "none" or triage(text).hits[0].layer == "concepts"
     result = layered(text, embedding=minilm.get_query_embedding(text))
     assert result.level in ("urgent", "emergency")
-    strict = Triage(finder=default_triage().finder, book=default_triage().book,
-                    semantic=SemanticNet(lambda t: minilm.get_text_embedding_batch(list(t)),
-                                         Thresholds(k=3, votes=1, check=1.01, flag=1.01)))
+    strict, _ = with_semantic(minilm, Thresholds(k=3, votes=1, check=1.01, flag=1.01))
     emergency = "crushing chest pain and my left arm is numb"
     assert strict(emergency, embedding=minilm.get_query_embedding(emergency)).level == "emergency"
 
 
 def test_the_bank_classifier_asks_the_safety_question_of_english_messages_the_rules_miss(minilm):
     # The nearest-example readings are switched off (1.01): only the classifier can raise here.
-    net = SemanticNet(lambda texts: minilm.get_text_embedding_batch(list(texts)),
-                      Thresholds(k=3, votes=3, check=1.01, flag=1.01, probability=0.8))
-    layered = Triage(finder=default_triage().finder, book=default_triage().book, semantic=net)
+    layered, net = with_semantic(minilm, Thresholds(k=3, votes=3, check=1.01, flag=1.01, probability=0.8))
     missed = "my grandad has gone a weird grey colour and keeps nodding off mid-sentence, he's sweaty and cold"
     assert triage(missed).level == "none"
     result = layered(missed, embedding=minilm.get_query_embedding(missed))
@@ -329,10 +329,8 @@ def test_time_tense_numbers_and_slips_are_read_for_what_they_say(text, level):
 
 
 def test_the_bank_classifier_needs_something_reported(minilm):
-    net = SemanticNet(lambda texts: minilm.get_text_embedding_batch(list(texts)),
-                      Thresholds(k=3, votes=3, check=1.01, flag=1.01, probability=0.0, near=0.0,
-                                 not_findings=["diabetes_mention", "bp_value"]))
-    layered = Triage(finder=default_triage().finder, book=default_triage().book, semantic=net)
+    layered, _ = with_semantic(minilm, Thresholds(k=3, votes=3, check=1.01, flag=1.01, probability=0.0, near=0.0,
+                                                  not_findings=["diabetes_mention", "bp_value"]))
     question = "Do I have diabetes? My fasting sugar was 7.4 mmol/L this morning."
     assert layered(question, embedding=minilm.get_query_embedding(question)).level == "none"
     report = "he keeps nodding off and looks grey"
@@ -341,9 +339,7 @@ def test_the_bank_classifier_needs_something_reported(minilm):
 
 def test_the_semantic_net_does_not_raise_a_flag_the_rules_set_aside(minilm):
     # Thresholds so loose that the net would raise anything near an example
-    net = SemanticNet(lambda texts: minilm.get_text_embedding_batch(list(texts)),
-                      Thresholds(k=1, votes=1, check=0.0, flag=1.01))
-    layered = Triage(finder=default_triage().finder, book=default_triage().book, semantic=net)
+    layered, _ = with_semantic(minilm, Thresholds(k=1, votes=1, check=0.0, flag=1.01))
     for text, flag in (("right side of my chest is sore when I press on it, ever since bench press yesterday",
                         "heart_attack"),  # a cause explains it
                        ("I have no chest pain and no sweating", "heart_attack"),  # negated
