@@ -31,7 +31,8 @@ from coach.triage import LEVELS, Triage, _asks, default_triage  # noqa: E402
 from coach.triage.semantic import THRESHOLDS_FILE, SemanticNet, Thresholds, load_thresholds  # noqa: E402
 
 DATA = ROOT / "bench" / "triage"
-SPLITS = {"dev": ["dev.jsonl", "dev-b.jsonl", "dev-c.jsonl", "dev-d.jsonl", "dev-e.jsonl", "dev-f.jsonl"],
+SPLITS = {"dev": ["dev.jsonl", "dev-b.jsonl", "dev-c.jsonl", "dev-d.jsonl", "dev-e.jsonl", "dev-f.jsonl",
+                  "dev-g.jsonl", "dev-h.jsonl"],
           "test": ["test-a.jsonl", "test-b.jsonl", "test-c.jsonl", "test-d.jsonl"]}
 NOW = dt.datetime(2026, 12, 1, 9, 0)
 CONDITIONS = {"htn": "htn", "diabetes": "diabetes", "lipids": "lipids", "gout": "gout", "obesity": "obesity",

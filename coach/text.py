@@ -19,6 +19,21 @@ def is_question(sentence: str) -> bool:
     return sentence.rstrip().endswith(("?", "？"))
 
 
+# What makes an English sentence ending in "?" a question about something rather than alarm: "bp 201/123??"
+# says a reading with alarm, "is 201/123 too high?" asks about it.
+QUESTION_WORDS = re.compile(
+    r"\b(?:what|whats|how|why|when|which|who|where|is|are|was|were|am|do|does|did|can|could|should|would|will|"
+    r"shall|may|might|normal|ok|okay|bad|dangerous|safe|good|fine|high|low|serious|worry|worried|mean|means|right|"
+    r"too|enough|any|anyone|anybody|or|isnt|arent|shouldnt|cant|wont)\b", re.I)
+
+
+def asks_something(sentence: str) -> bool:
+    """A question, and not a statement with a "?" of alarm after it ("bp 201/123?? feel fine tho")."""
+    if not is_question(sentence):
+        return False
+    return bool(re.search(r"[\u4e00-\u9fff]", sentence)) or bool(QUESTION_WORDS.search(sentence))
+
+
 # The words people use for each graded indicator: which finding a message is about, and what "it" meant.
 TOPICS = {
     "blood_pressure": r"\bbp\b|blood pressure|pressure|hypertens|systolic|diastolic|\b\d{2,3}/\d{2,3}\b|血压",

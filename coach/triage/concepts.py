@@ -21,6 +21,7 @@ from typing import Iterable
 import yaml
 
 from coach.triage.models import MatchedConcept
+from coach.text import asks_something
 
 RULES = Path(__file__).resolve().parent.parent / "rules" / "triage"
 CONCEPTS_FILE = RULES / "concepts.yaml"
@@ -162,6 +163,9 @@ def _token(word: str, phrase: str) -> dict:
     elif word.startswith("*") and len(word) > 1 and "|" not in word:
         # TEXT: a suffix names no word to index the phrase by
         token = {"TEXT": {"REGEX": rf"(?i)^\w+{re.escape(word[1:])}$"}}
+    elif word == "CHILDAGE":
+        # A child's age written as one word, as clinicians and parents do: "2yo", "3M", "3F", "18mo"
+        token = {"TEXT": {"REGEX": r"(?i)^(?:(?:[1-9]|1[0-2])(?:yo|y/o|yr|yrs|y|m|f)|(?:[1-9]|[12]\d|3[0-6])(?:mo|mos|mth|mths|months?|wk|wks|weeks?))$"}}
     elif word == "BPNUM":
         token = {"TEXT": {"REGEX": r"(?i)^\d{2,3}/\d{2,3}(?:mm\s?hg)?$"}}  # TEXT: not indexed by a word
     else:
@@ -191,7 +195,7 @@ def english_patterns(phrase: str) -> list[list[dict]]:
             optional = item.endswith("?")
             alts = [a for a in item.strip("()?").split("|")]
             # Single words of a group make one token (a Matcher pattern each would multiply the patterns)
-            special = ("NUM", "MANY", "YOUNG", "TEMP", "BPNUM")
+            special = ("NUM", "MANY", "YOUNG", "TEMP", "BPNUM", "CHILDAGE")
             singles = [a for a in alts if len(a.split()) == 1 and a not in special and not a.startswith("*")]
             alternatives = [[_token(w, phrase) for w in alt.split()] for alt in alts
                             if len(alt.split()) > 1 or alt in special or alt.startswith("*")]
@@ -623,4 +627,6 @@ def _only_asking(sentence: str, language: str = "en") -> bool:
     Chinese a completed or present event (了, 刚才, 现在) reports one even without a pronoun."""
     if not QUESTION_END.search(sentence) and not (language == "zh" and sentence.rstrip().endswith("吗")):
         return False
+    if language != "zh" and not asks_something(sentence):
+        return False  # "bp 201/123??": alarm, not a question
     return not EXPERIENCER.search(sentence) and not (language == "zh" and ZH_REPORT.search(sentence))

@@ -20,12 +20,31 @@ POSTPARTUM_PASSAGE = "emergency-red-flags#postpartum-high-bp"
 POSTPARTUM_DAYS = (42, POSTPARTUM_PASSAGE)  # "within 6 weeks after birth"
 LOW_GLUCOSE_MMOL = (3.0, "dm-ada-glycemic-targets#hypoglycemia-levels")  # level 2: below 54 mg/dL
 HIGH_GLUCOSE_MMOL = (13.9, "dm-sick-days-dka-hhs#when-to-test-ketones")  # 250 mg/dL: check ketones
+PEAK_FLOW_SEVERE_PERCENT = (50, "emergency-general#severe-asthma")  # GINA: at or below 50% of best is severe
 
 # A blood pressure written bare ("worst headache, flashing lights, 158/104"): triage reads it even where
 # the reading parser, which stores what it reads, wants "bp" or "mmHg" beside it.
 BARE_BP = re.compile(r"(?<![\d/.])([12]\d{2}|[89]\d)\s*/\s*(\d{2,3})(?![\d/]|\.\d)")
 DAYS_AGO = re.compile(r"(\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s*"
                       r"(day|days|week|weeks|wk|wks|month|months|mo)\b|(\d+)\s*(天|周|星期|个月|月)", re.I)
+
+
+# A peak flow and the person's best or predicted ("peak flow 150, my best is 480"; "PEFR 180 (best 450)")
+PEAK_FLOW = re.compile(r"\b(?:peak\s*flows?|pefr?|pf)\b[^\d]{0,20}?(?<![\d.])(\d{2,3})(?!\d)", re.I)
+PEAK_BEST = re.compile(r"\b(?:best|normal|usual|personal\s+best|pb|predicted|baseline|normally|usually)\b[^\d]{0,15}?"
+                       r"(?<![\d.])(\d{2,3})(?!\d)|(?<![\d.])(\d{2,3})(?!\d)\s*(?:is|'s)?\s*(?:my|his|her|their)?\s*"
+                       r"(?:best|normal|usual|personal best|predicted)\b", re.I)
+
+
+def peak_flow_percent(text: str) -> float | None:
+    """A peak flow as a percentage of the best or predicted value the message gives, or None."""
+    flow, best = PEAK_FLOW.search(text), PEAK_BEST.search(text)
+    if not flow or not best:
+        return None
+    value, top = int(flow.group(1)), int(best.group(1) or best.group(2))
+    if top == value or not 50 <= top <= 900:
+        return None
+    return 100 * value / top
 
 
 # "what should he do if a reading is 190/120", "Is 180/120 always an emergency?": a number asked about.
@@ -104,6 +123,9 @@ def contexts(profile: Profile | None, concepts: list[MatchedConcept], readings: 
             out.add("bp_severe")
         if systolic >= PREGNANCY_HIGH_BP[0] or diastolic >= PREGNANCY_HIGH_BP[1]:
             out.add("bp_high")
+    percent = peak_flow_percent(text)
+    if percent is not None and percent <= PEAK_FLOW_SEVERE_PERCENT[0]:
+        out.add("peak_flow_severe")
     # A reading given, and not high: "through the roof. Not literally, I checked, 124/80"; "sugars 8-9"
     if pressures and "bp_high" not in out:
         out.add("bp_not_high")
@@ -173,34 +195,62 @@ METER_GLUCOSE_AFTER = re.compile(
 
 
 def _asks_about_a_number(text: str, position: int) -> bool:
-    from coach.text import is_question, sentence_at
+    from coach.text import asks_something, sentence_at
     from coach.triage.concepts import EXPERIENCER
 
     sentence = sentence_at(text, position)
-    return is_question(sentence) and not EXPERIENCER.search(sentence)
+    return asks_something(sentence) and not EXPERIENCER.search(sentence)
+
+
+# A low written bare in a message about a low ("2.7 when I woke up, had 4 dextrose"; "lowest was 2.8"): with
+# a hypo or its treatment named, a decimal under 4 is a glucose in mmol/L.
+HYPO_TALK = re.compile(r"\bhypo|dextrose|glucose\s*(?:tabs?|tablets?|gel)|jelly\s*(?:babies|beans)|lucozade|"
+                       r"\bjuice\b|\bsweets\b|skittles|haribo|glucogel|glucagon|\bsugar\b|低血糖|糖块|糖果|葡萄糖", re.I)
+BARE_LOW = re.compile(r"(?<![\d./:,])([0-3][.,]\d)(?![\d/]|[.,]\d)")
+LONG_AGO = re.compile(r"\b(?:ago|last\s+(?:week|month|year|summer|winter)|years?|in\s+(?:19|20)\d\d)\b|年前|去年|上个月", re.I)
+# A glucose measured again ("fingers were wet, dried them and retested: 6.8"): the repeat counts.
+RETEST = re.compile(r"\bre-?(?:test|check|do|did|done)\w*|\b(?:tested|checked|pricked|did it|done it)\s+again\b|"
+                    r"\bwashed\s+(?:my\s+|his\s+|her\s+)?hands\b|\bdried\s+(?:them|my|his|her)\b|"
+                    r"\b(?:second|another|new)\s+(?:reading|test|check|finger\s*prick)\b|重新测|再测|复测|洗手", re.I)
 
 
 def glucose_in_text(text: str, now: dt.datetime) -> list[Reading]:
     """Glucose values in the message, in mmol/L, for triage only (nothing here is stored)."""
     from coach.profile.parse import parse_readings
+    from coach.text import sentence_at
 
-    found = [r for r in parse_readings(text, now, glucose_context="fasting").readings
-             if r.indicator == Indicator.fasting_glucose]
-    seen = {round(r.value, 1) for r in found}
+    found: list[tuple[int, Reading]] = []
+    for r in parse_readings(text, now, glucose_context="fasting").readings:
+        if r.indicator == Indicator.fasting_glucose:
+            found.append((max(0, text.find(f"{r.value:g}")), r))
+    seen = {round(r.value, 1) for _, r in found}
     zh = [m for m in MEASURED_ZH.finditer(text) if float(m.group(1)) < 35
           and not OTHER_MEASURES_ZH.search(text[max(0, m.start() - 8):m.end(1)])]
-    for m in [*METER_GLUCOSE.finditer(text), *METER_GLUCOSE_AFTER.finditer(text), *zh]:
+    bare = [m for m in BARE_LOW.finditer(text) if HYPO_TALK.search(text)
+            and not LONG_AGO.search(sentence_at(text, m.start(1)))]
+    for m in [*METER_GLUCOSE.finditer(text), *METER_GLUCOSE_AFTER.finditer(text), *zh, *bare]:
         before = text[max(0, m.start(1) - 12):m.start(1)].lower()
         after = text[m.end(1):m.end(1) + 12].lower()
         if re.search(r"level|type|grade|stage|step|class|week|day|hour|minute|min|x\s*$|times", before) or \
                 re.match(r"\s*(?:years?|yrs?|months?|weeks?|wks?|days?|hours?|hrs?|minutes?|mins?|times|x\b|units?|"
-                         r"tablets?|pills?|kids?|children|am\b|pm\b|年|个月|周|天|次|小时|分钟|岁)", after) or \
+                         r"tablets?|pills?|kids?|children|am\b|pm\b|kg|g\b|litres?|liters?|l\b|ml|mg\b(?!\s*/\s*dl)|%|km|miles?|"
+                         r"年|个月|周|天|次|小时|分钟|岁)", after) or \
                 _asks_about_a_number(text, m.start(1)):
             continue  # "level 2 hypoglycaemia", "type 1", "a hypo ... 2 years ago", "what glucose is too low?"
-        value, unit = float(m.group(1).replace(",", ".")), (m.group(2) or "").lower()
+        value, unit = float(m.group(1).replace(",", ".")), (m.group(2) or "").lower() if m.re is not BARE_LOW else ""
         mmol = value / 18.016 if unit.startswith("mg") or (not unit and value >= 35) else value
         if 0.5 <= mmol <= 60 and round(mmol, 1) not in seen:
             seen.add(round(mmol, 1))
-            found.append(Reading(indicator=Indicator.fasting_glucose, value=round(mmol, 2), unit="mmol/L",
-                                 measured_at=now, source="chat"))
-    return found
+            found.append((m.start(1), Reading(indicator=Indicator.fasting_glucose, value=round(mmol, 2), unit="mmol/L",
+                                              measured_at=now, source="chat")))
+    retests = [m.end() for m in RETEST.finditer(text)]
+    if retests and found and not any(at > retests[-1] for at, _ in found):
+        # The repeat given bare: "dried them and retested, 6.8"
+        repeat = re.match(r"[^\d]{0,15}?(?<![\d.])(\d{1,2}[.,]\d)(?![\d/]|[.,]\d)", text[retests[-1]:])
+        if repeat:
+            found.append((retests[-1] + repeat.start(1), Reading(
+                indicator=Indicator.fasting_glucose, value=float(repeat.group(1).replace(",", ".")), unit="mmol/L",
+                measured_at=now, source="chat")))
+    if retests and any(at > retests[-1] for at, _ in found):
+        found = [(at, r) for at, r in found if at > retests[-1]]
+    return [r for _, r in sorted(found, key=lambda f: f[0])]
