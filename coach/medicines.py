@@ -56,12 +56,15 @@ class DrugLexicon(BaseModel):
     def class_of(self, drug: Drug) -> DrugClass:
         return self.classes[drug.drug_class]
 
-    def english_words(self, hypo_only: bool = False) -> frozenset[str]:
+    def english_words(self, hypo_only: bool = False, group: str | None = None) -> frozenset[str]:
         """Single lower-case words that name a medicine ("diamicron", "glipizide"): the first word of a
-        multi-word name is enough ("Humalog Mix" -> "humalog"), unless it is a word of everyday English."""
+        multi-word name is enough ("Humalog Mix" -> "humalog"), unless it is a word of everyday English.
+        `group`: only the medicines of classes in that group ("diabetes")."""
         words = set()
         for d in self.drugs:
             if hypo_only and not self.class_of(d).lowers_glucose_to_hypo:
+                continue
+            if group and self.class_of(d).group != group:
                 continue
             for name in d.names + d.misspellings:
                 first = name.lower().replace("-", " ").split()[0]
@@ -69,8 +72,9 @@ class DrugLexicon(BaseModel):
                     words.add(first)
         return frozenset(words)
 
-    def chinese_names(self, hypo_only: bool = False) -> tuple[str, ...]:
-        return tuple(sorted({n for d in self.drugs if not hypo_only or self.class_of(d).lowers_glucose_to_hypo
+    def chinese_names(self, hypo_only: bool = False, group: str | None = None) -> tuple[str, ...]:
+        return tuple(sorted({n for d in self.drugs if (not hypo_only or self.class_of(d).lowers_glucose_to_hypo)
+                             and (not group or self.class_of(d).group == group)
                              for n in d.zh if n}, key=lambda n: (-len(n), n)))
 
 

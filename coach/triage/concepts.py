@@ -86,24 +86,29 @@ def load_concepts(path: Path = CONCEPTS_FILE) -> dict[str, Concept]:
 
 
 # -- medicine names and counts, from data -----------------------------------------------------------------
-# `from_drugs: all|hypo` in concepts.yaml makes a concept of the medicine names in rules/drugs.yaml (every
-# medicine, or those that can cause a low), and MED / HYPOMED in a phrase stand for one of those names.
-@lru_cache(maxsize=2)  # asked once for every phrase that names MED or HYPOMED
+# `from_drugs: all|hypo|diabetes` in concepts.yaml makes a concept of the medicine names in rules/drugs.yaml
+# (every medicine, those that can cause a low, or those of the diabetes classes), and MED / HYPOMED / DMMED
+# in a phrase stand for one of those names.
+DRUG_TOKENS = {"MED": "all", "HYPOMED": "hypo", "DMMED": "diabetes"}
+
+
+@lru_cache(maxsize=3)  # asked once for every phrase that names MED, HYPOMED or DMMED
 def _drug_words(which: str) -> frozenset[str]:
     from coach.medicines import load_drugs
-    return load_drugs().english_words(hypo_only=which == "hypo")
+    return load_drugs().english_words(hypo_only=which == "hypo", group="diabetes" if which == "diabetes" else None)
 
 
 def _from_drugs_en(which: str | None) -> tuple[str, ...]:
-    return ("HYPOMED",) if which == "hypo" else ("MED",) if which == "all" else ()
+    return tuple(token for token, w in DRUG_TOKENS.items() if w == which)
 
 
 def _from_drugs_zh(which: str | None) -> tuple[str, ...]:
-    if which not in ("all", "hypo"):
+    if which not in DRUG_TOKENS.values():
         return ()
     from coach.medicines import load_drugs
+    names = load_drugs().chinese_names(hypo_only=which == "hypo", group="diabetes" if which == "diabetes" else None)
     # The names are plain text: one with a phrase-syntax character in it would be misread, so it is left out.
-    return tuple(n for n in load_drugs().chinese_names(hypo_only=which == "hypo") if not re.search(r"[()|~?\\s]", n))
+    return tuple(n for n in names if not re.search(r"[()|~?\\s]", n))
 
 
 NUMBER_WORDS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
@@ -170,8 +175,7 @@ def _token(word: str, phrase: str) -> dict:
         token = {"TEXT": {"REGEX": r"(?i)^\d{2,3}/\d{2,3}(?:mm\s?hg)?$"}}  # TEXT: not indexed by a word
     else:
         options = [w for w in word.split("|") if w]
-        options = [n for o in options for n in (sorted(_drug_words("hypo" if o == "HYPOMED" else "all"))
-                                                if o in ("MED", "HYPOMED") else [o])]
+        options = [n for o in options for n in (sorted(_drug_words(DRUG_TOKENS[o])) if o in DRUG_TOKENS else [o])]
         if not options:
             raise LexiconError(f"empty word in phrase {phrase!r}")
         stems = [o[:-1] for o in options if o.endswith("*")]
@@ -251,8 +255,8 @@ def _words(concepts: Iterable[Concept]) -> set[str]:
         for phrase in c.en:
             for raw in phrase.split():
                 for w in raw.strip("()?").split("|"):
-                    if w in ("MED", "HYPOMED"):
-                        words |= _drug_words("hypo" if w == "HYPOMED" else "all")
+                    if w in DRUG_TOKENS:
+                        words |= _drug_words(DRUG_TOKENS[w])
                     elif w and not w.startswith("~") and w.isalpha() and w.islower() and not w.endswith("*"):
                         words.add(w)
     return words
@@ -440,6 +444,12 @@ def build_pipeline(language: str, concepts: dict[str, Concept]):
     spec = yaml.safe_load(CONTEXT_FILE.read_text(encoding="utf-8"))
     _register_count()
     nlp = spacy.blank(language)
+    if language == "en":
+        # "a fever of 101.8F. He had..." : a full stop after a number's unit ends the sentence (spaCy keeps
+        # "101.8F." one token, and the next sentence's past tense would reach back into this one)
+        from spacy.util import compile_suffix_regex
+        nlp.tokenizer.suffix_search = compile_suffix_regex(
+            list(nlp.Defaults.suffixes) + [r"(?<=[0-9][A-Za-z°%])\."]).search
     nlp.add_pipe("sentencizer")
     config = {"input_span_type": "group", "span_group_name": SPAN_GROUP, "terminating_types": CLAUSE_BOUND,
               "phrase_matcher_attr": "LOWER"}
@@ -617,7 +627,7 @@ def _status(categories: set[str], span, figurative: list, doc) -> str:
         return "historical"
     if "FAMILY" in categories and not current and categories & {"HISTORICAL", "PAST_TENSE"}:
         return "historical"  # "my dad had a stroke": family history; "my dad is slurring": now
-    if "RESOLVED" in categories and not current:
+    if categories & {"RESOLVED", "RESOLVED_SINCE"} and not current:
         return "resolved"
     return "reported"
 

@@ -48,7 +48,8 @@ def peak_flow_percent(text: str) -> float | None:
 
 
 # "what should he do if a reading is 190/120", "Is 180/120 always an emergency?": a number asked about.
-IF_CLAUSE = re.compile(r"\b(?:if|whether|suppose|supposing|imagine|asks?|asking|wonder\w*|what happens)\b|如果|万一|假如", re.I)
+IF_CLAUSE = re.compile(r"\b(?:if|whether|suppose|supposing|imagine|asks?|asking(?!\s+(?:cos|coz|cuz|because|as|since|bc)\b)|"
+                       r"wonder\w*|what happens)\b|如果|万一|假如", re.I)
 
 
 def _hypothetical_number(text: str, position: int) -> bool:
@@ -152,6 +153,8 @@ def _within_weeks(mention: MatchedConcept, text: str) -> bool:
 def reading_flags(readings: list[Reading], text: str, ctx: set[str], concepts: list[MatchedConcept] | None = None
                   ) -> list[RedFlagHit]:
     """Urgent flags a reading raises on its own; with symptoms, flags.yaml raises them to emergencies."""
+    from coach.text import sentence_at
+
     hits = []
     pregnant = "pregnant_or_postpartum" in ctx
     # After birth, the postpartum passage; in pregnancy, ACOG's (160/110 and 140/90 are in both).
@@ -172,6 +175,12 @@ def reading_flags(readings: list[Reading], text: str, ctx: set[str], concepts: l
         if r.indicator in (Indicator.fasting_glucose, Indicator.postprandial_glucose) and r.value < LOW_GLUCOSE_MMOL[0]:
             hits.append(RedFlagHit(id="low_glucose", level="urgent", layer="readings", passage_id=LOW_GLUCOSE_MMOL[1],
                                    label="low glucose (level 2)", evidence=f"{r.value:g} mmol/L"))
+            break
+    else:
+        said = LOW_SAID.search(text)
+        if said and not _hypothetical_number(text, said.start(1)) and not LONG_AGO.search(sentence_at(text, said.start())):
+            hits.append(RedFlagHit(id="low_glucose", level="urgent", layer="readings", passage_id=LOW_GLUCOSE_MMOL[1],
+                                   label="low glucose (level 2)", evidence=said.group(0)))
     return hits
 
 
@@ -180,7 +189,7 @@ def reading_flags(readings: list[Reading], text: str, ctx: set[str], concepts: l
 # reading parser needs before storing it.
 METER_GLUCOSE = re.compile(
     r"(?:cgm|meter|monitor|libre|dexcom|sensor|finger\s?(?:stick|prick)|fingerstick|glucometer|\bbgl?\b|\bbsl?\b|"
-    r"\bbms?\b|\bcbg\b|\bhypos?\b|"
+    r"\bbms?\b|\bcbgs?\b|\bhypos?\b|"
     r"glucose|sugars?|reading|血糖|血堂|血唐|低血糖|低了|低到)[^\d/]{0,25}?(?<![\d.])(\d{1,3}(?:[.,]\d)?)(?![\d/]|[.,]\d)\s*"
     r"(mmol(?:/l)?|mg\s*/\s*dl|mg)?", re.I)
 # A decimal just measured, in Chinese: "测了2.4", "测过两次都是2.9" (a temperature is 35 or more, a glucose
@@ -207,7 +216,15 @@ def _asks_about_a_number(text: str, position: int) -> bool:
 HYPO_TALK = re.compile(r"\bhypo|dextrose|glucose\s*(?:tabs?|tablets?|gel)|jelly\s*(?:babies|beans)|lucozade|"
                        r"\bjuice\b|\bsweets\b|skittles|haribo|glucogel|glucagon|\bsugar\b|低血糖|糖块|糖果|葡萄糖", re.I)
 BARE_LOW = re.compile(r"(?<![\d./:,])([0-3][.,]\d)(?![\d/]|[.,]\d)")
-LONG_AGO = re.compile(r"\b(?:ago|last\s+(?:week|month|year|summer|winter)|years?|in\s+(?:19|20)\d\d)\b|年前|去年|上个月", re.I)
+LONG_AGO = re.compile(r"\b(?:ago|(?<!the )last\s+(?:week|month|year|summer|winter)|years?\s+back|in\s+(?:19|20)\d\d)\b|年前|去年|上个月", re.I)
+# A glucose in mg/dL without a glucose word ("waking up at 45-50 mg/dL"): the unit says what it is, unless
+# a lipid or another lab is named just before it.
+MG_DL = re.compile(r"(?<![\d./])(\d{2,3})(?:\s*(?:-|–|to)\s*\d{2,3})?\s*(mg\s*/\s*dl)", re.I)
+OTHER_MEASURES_EN = re.compile(r"cholesterol|\bldl|\bhdl|triglycer|\btrigs?\b|lipid|uric|urate|creatinine|a1c", re.I)
+# Lows said by their level rather than a number ("four readings below 3.0 mmol/L", "hypos under 3"): the
+# passage's level 2, said in words.
+LOW_SAID = re.compile(r"\b(?:readings?|sugars?|glucose|levels?|bgs?|cbgs?|bms?|lows?|hypos?|numbers|results|bsl)\b"
+                      r"[^.\d]{0,20}?\b(?:below|under|less than|lower than|<)\s*(3(?:[.,]0)?|54)(?![\d.,]\d)", re.I)
 # A glucose measured again ("fingers were wet, dried them and retested: 6.8"): the repeat counts.
 RETEST = re.compile(r"\bre-?(?:test|check|do|did|done)\w*|\b(?:tested|checked|pricked|did it|done it)\s+again\b|"
                     r"\bwashed\s+(?:my\s+|his\s+|her\s+)?hands\b|\bdried\s+(?:them|my|his|her)\b|"
@@ -228,7 +245,8 @@ def glucose_in_text(text: str, now: dt.datetime) -> list[Reading]:
           and not OTHER_MEASURES_ZH.search(text[max(0, m.start() - 8):m.end(1)])]
     bare = [m for m in BARE_LOW.finditer(text) if HYPO_TALK.search(text)
             and not LONG_AGO.search(sentence_at(text, m.start(1)))]
-    for m in [*METER_GLUCOSE.finditer(text), *METER_GLUCOSE_AFTER.finditer(text), *zh, *bare]:
+    mg = [m for m in MG_DL.finditer(text) if not OTHER_MEASURES_EN.search(text[max(0, m.start() - 30):m.start()])]
+    for m in [*METER_GLUCOSE.finditer(text), *METER_GLUCOSE_AFTER.finditer(text), *zh, *bare, *mg]:
         before = text[max(0, m.start(1) - 12):m.start(1)].lower()
         after = text[m.end(1):m.end(1) + 12].lower()
         if re.search(r"level|type|grade|stage|step|class|week|day|hour|minute|min|x\s*$|times", before) or \
