@@ -559,7 +559,7 @@ class ConceptFinder:
                 experiencer="other" if "OTHER_EXPERIENCER" in categories else "self",
                 modifiers=sorted({f"{m.category.lower()}: {doc[m.modifier_span[0]:m.modifier_span[1]].text}"
                                   for m in modifiers if m.category.upper() != "CLAUSE"})))
-        return _negated_lists(out, doc) if language == "en" else out
+        return _negated_lists(out, doc) if language == "en" else _negated_lists_zh(out, doc)
 
 
 @lru_cache(maxsize=2)
@@ -610,6 +610,29 @@ def _negated_lists(found: list[MatchedConcept], doc) -> list[MatchedConcept]:
     return found
 
 
+LIST_MARKS_ZH = frozenset("、和或及与")
+
+
+def _negated_lists_zh(found: list[MatchedConcept], doc) -> list[MatchedConcept]:
+    """无气短、出汗、恶心: a negation governs the items joined to it by 、 (or 和/或/及), each item as far as
+    the next one."""
+    ordered = sorted(found, key=lambda c: c.start)
+    for before, after in zip(ordered, ordered[1:]):
+        if before.status != "negated" or after.status != "reported" or before.sentence != after.sentence:
+            continue
+        between = doc[before.end:after.start].text
+        if between and set(between) <= LIST_MARKS_ZH:
+            after.status = "negated"
+            after.modifiers = sorted(set(after.modifiers) | {f"negated_existence: a list after {before.words!r}"})
+    return found
+
+
+# A Chinese sentence that asks something: 症状/表现 then mean "what are the signs", not "无视觉症状"
+ZH_QUESTION = re.compile(r"[?？]|吗|什么|哪些|怎么|怎样|如何|咋|啥|是不是|有没有|会不会|区分|区别|分不清")
+# V+过, the experiential aspect inside a match: 发作过好几次 is a past event, not one now
+ZH_EXPERIENCED = re.compile(r"(?:发作|抽|犯|得|晕|昏|住)过")
+
+
 def _status(categories: set[str], span, figurative: list, doc) -> str:
     if any(f.start <= span.start and span.end <= f.end or (f.start < span.end and span.start < f.end)
            for f in figurative):
@@ -620,6 +643,10 @@ def _status(categories: set[str], span, figurative: list, doc) -> str:
         return "hypothetical"
     if "FIGURATIVE" in categories:
         return "figurative"
+    if doc.lang_ == "zh" and "ASKING" in categories and not ZH_QUESTION.search(span.sent.text):
+        categories = categories - {"ASKING"}
+    if doc.lang_ == "zh" and ZH_EXPERIENCED.search(span.text) and "CURRENT" not in categories:
+        return "historical"
     if "ASKING" in categories or _only_asking(span.sent.text, span.doc.lang_):
         return "asking"
     current = "CURRENT" in categories

@@ -25,6 +25,8 @@ PEAK_FLOW_SEVERE_PERCENT = (50, "emergency-general#severe-asthma")  # GINA: at o
 # A blood pressure written bare ("worst headache, flashing lights, 158/104"): triage reads it even where
 # the reading parser, which stores what it reads, wants "bp" or "mmHg" beside it.
 BARE_BP = re.compile(r"(?<![\d/.])([12]\d{2}|[89]\d)\s*/\s*(\d{2,3})(?![\d/]|\.\d)")
+# 高压198低压120, 高压一百九: the two numbers named by the words for systolic and diastolic
+BP_WORDS_ZH = re.compile(r"(?:高压|收缩压|上压)\D{0,3}?(\d{2,3})\D{0,6}?(?:低压|舒张压|下压)\D{0,3}?(\d{2,3})")
 DAYS_AGO = re.compile(r"(\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s*"
                       r"(day|days|week|weeks|wk|wks|month|months|mo)\b|(\d+)\s*(天|周|星期|个月|月)", re.I)
 
@@ -73,7 +75,7 @@ def blood_pressures(readings: list[Reading], text: str, concepts: list[MatchedCo
             continue
         pairs.append((s.value, d.value))
     if not pairs:
-        for m in BARE_BP.finditer(text):
+        for m in [*BARE_BP.finditer(text), *BP_WORDS_ZH.finditer(text)]:
             if _hypothetical_number(text, m.start()):
                 continue  # "is 180/120 dangerous?" asks about a threshold
             systolic, diastolic = int(m.group(1)), int(m.group(2))
@@ -178,7 +180,8 @@ def reading_flags(readings: list[Reading], text: str, ctx: set[str], concepts: l
             break
     else:
         said = LOW_SAID.search(text)
-        if said and not _hypothetical_number(text, said.start(1)) and not LONG_AGO.search(sentence_at(text, said.start())):
+        at = said.start(1) if said and said.group(1) else said.start(2) if said else 0
+        if said and not _hypothetical_number(text, at) and not LONG_AGO.search(sentence_at(text, said.start())):
             hits.append(RedFlagHit(id="low_glucose", level="urgent", layer="readings", passage_id=LOW_GLUCOSE_MMOL[1],
                                    label="low glucose (level 2)", evidence=said.group(0)))
     return hits
@@ -190,7 +193,7 @@ def reading_flags(readings: list[Reading], text: str, ctx: set[str], concepts: l
 METER_GLUCOSE = re.compile(
     r"(?:cgm|meter|monitor|libre|dexcom|sensor|finger\s?(?:stick|prick)|fingerstick|glucometer|\bbgl?\b|\bbsl?\b|"
     r"\bbms?\b|\bcbgs?\b|\bhypos?\b|"
-    r"glucose|sugars?|reading|血糖|血堂|血唐|低血糖|低了|低到)[^\d/]{0,25}?(?<![\d.])(\d{1,3}(?:[.,]\d)?)(?![\d/]|[.,]\d)\s*"
+    r"glucose|sugars?|reading|血糖|血堂|血唐|低血糖|低了|低到|空腹|餐后|指尖|末梢)[^\d/]{0,25}?(?<![\d.])(\d{1,3}(?:[.,]\d)?)(?![\d/]|[.,]\d)\s*"
     r"(mmol(?:/l)?|mg\s*/\s*dl|mg)?", re.I)
 # A decimal just measured, in Chinese: "测了2.4", "测过两次都是2.9" (a temperature is 35 or more, a glucose
 # with a decimal below it is the common reading; whole numbers are left alone).
@@ -224,7 +227,8 @@ OTHER_MEASURES_EN = re.compile(r"cholesterol|\bldl|\bhdl|triglycer|\btrigs?\b|li
 # Lows said by their level rather than a number ("four readings below 3.0 mmol/L", "hypos under 3"): the
 # passage's level 2, said in words.
 LOW_SAID = re.compile(r"\b(?:readings?|sugars?|glucose|levels?|bgs?|cbgs?|bms?|lows?|hypos?|numbers|results|bsl)\b"
-                      r"[^.\d]{0,20}?\b(?:below|under|less than|lower than|<)\s*(3(?:[.,]0)?|54)(?![\d.,]\d)", re.I)
+                      r"[^.\d]{0,20}?\b(?:below|under|less than|lower than|<)\s*(3(?:[.,]0)?|54)(?![\d.,]\d)|"
+                      r"(?:血糖|低血糖)[^。\d]{0,6}?(?:<|＜|低于|小于|不到|低过)\s*(3(?:[.,]0)?)(?![\d.,]\d)", re.I)
 # A glucose measured again ("fingers were wet, dried them and retested: 6.8"): the repeat counts.
 RETEST = re.compile(r"\bre-?(?:test|check|do|did|done)\w*|\b(?:tested|checked|pricked|did it|done it)\s+again\b|"
                     r"\bwashed\s+(?:my\s+|his\s+|her\s+)?hands\b|\bdried\s+(?:them|my|his|her)\b|"
@@ -238,8 +242,9 @@ def glucose_in_text(text: str, now: dt.datetime) -> list[Reading]:
 
     found: list[tuple[int, Reading]] = []
     for r in parse_readings(text, now, glucose_context="fasting").readings:
-        if r.indicator == Indicator.fasting_glucose:
-            found.append((max(0, text.find(f"{r.value:g}")), r))
+        at = max(0, text.find(f"{r.value:g}"))
+        if r.indicator == Indicator.fasting_glucose and not _hypothetical_number(text, at):
+            found.append((at, r))
     seen = {round(r.value, 1) for _, r in found}
     zh = [m for m in MEASURED_ZH.finditer(text) if float(m.group(1)) < 35
           and not OTHER_MEASURES_ZH.search(text[max(0, m.start() - 8):m.end(1)])]
@@ -253,8 +258,9 @@ def glucose_in_text(text: str, now: dt.datetime) -> list[Reading]:
                 re.match(r"\s*(?:years?|yrs?|months?|weeks?|wks?|days?|hours?|hrs?|minutes?|mins?|times|x\b|units?|"
                          r"tablets?|pills?|kids?|children|am\b|pm\b|kg|g\b|litres?|liters?|l\b|ml|mg\b(?!\s*/\s*dl)|%|km|miles?|"
                          r"年|个月|周|天|次|小时|分钟|岁)", after) or \
-                _asks_about_a_number(text, m.start(1)):
-            continue  # "level 2 hypoglycaemia", "type 1", "a hypo ... 2 years ago", "what glucose is too low?"
+                _hypothetical_number(text, m.start(1)):
+            continue  # "level 2 hypoglycaemia", "type 1", "a hypo ... 2 years ago", "what glucose is too low?",
+            # "如果我血糖低到2点几"
         value, unit = float(m.group(1).replace(",", ".")), (m.group(2) or "").lower() if m.re is not BARE_LOW else ""
         mmol = value / 18.016 if unit.startswith("mg") or (not unit and value >= 35) else value
         if 0.5 <= mmol <= 60 and round(mmol, 1) not in seen:
