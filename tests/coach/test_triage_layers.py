@@ -347,3 +347,71 @@ def test_the_semantic_net_does_not_raise_a_flag_the_rules_set_aside(minilm):
         result = layered(text, embedding=minilm.get_query_embedding(text))
         assert any(r.id == flag and r.set_aside for r in result.ruled_out), result.ruled_out
         assert all(h.id != flag for h in result.hits), result.hits
+
+
+@pytest.mark.parametrize("text, level", [
+    # A deficit said by what a hand can no longer do, and a loss of ability that is not a negation
+    ("since breakfast he can't hold a fork in his left hand, it keeps sliding out of his fingers", "emergency"),
+    ("can't stop shaking and my teeth are chattering, had my appendix out on monday and the scar is red and hot",
+     "emergency"),
+    # A child's age as one word, and medicine the child found
+    ("4yo got into nan's handbag, found with her open box of metoprolol, two missing", "emergency"),
+    # Doses: given twice by two people, taken more often than prescribed, a dispensing error
+    ("nurse gave her the evening insulin and the night carer already gave it too, so she's had double", "emergency"),
+    ("he's been taking the methotrexate daily instead of weekly for ten days, now mouth ulcers", "emergency"),
+    # A question mark of alarm is not a question; "asking because" reports what follows
+    ("bp 196/124?? no symptoms", "urgent"),
+    ("is oat milk ok? asking cos my sugar's 29 and i keep throwing up and breathing really fast", "emergency"),
+    # A gestation is not an age; a relative's standing allergy is not a reaction now
+    ("pregnant, at 30 weeks, BP 150/100 on two readings, no headache or vision change", "urgent"),
+    ("my brother is anaphylactic to sesame, should I carry a pen for my kids?", "none"),
+    # Settled since, in the clause after it
+    ("was sick once this morning, been fine since, keeping water down, sugar 7", "none"),
+    # Chinese: a list after 无, 症状 without a question, V+过 as history, Cantonese negation
+    ("做完俯卧撑胸口这块疼，无气短、出汗、恶心，一按就疼", "none"),
+    ("怀孕30周 测了两次血压都是150/100 无头痛 无视物模糊等症状", "urgent"),
+    ("我爸有癫痫，以前发作过几次，会遗传给我吗", "none"),
+    ("冇胸口痛 都唔出汗 就系想问降压药几点食", "none"),
+    ("我爸刚才抽了好一会 现在叫他也不太应", "emergency"),
+])
+def test_abilities_ages_doses_and_clauses_are_read_for_what_they_say(text, level):
+    assert _level(text) == level
+
+
+def test_a_peak_flow_at_half_the_best_is_a_severe_attack():
+    from coach.triage.readings import peak_flow_percent
+
+    assert peak_flow_percent("peak flow 200 and my best is 500") == 40
+    assert peak_flow_percent("PEFR 380, predicted 420") == pytest.approx(90.5, abs=0.1)
+    assert peak_flow_percent("peak flow is fine today") is None
+    assert _level("asthma playing up, peak flow 180 (best 460), the blue inhaler is helping a bit") == "emergency"
+    assert _level("asthma a bit tight, peak flow 400 (best 460), inhaler helping") != "emergency"
+
+
+@pytest.mark.parametrize("text, values", [
+    ("meter said 2.1 with sugar on my fingers, washed my hands and retested: 6.4", [6.4]),
+    ("waking at 48 mg/dL most nights", [2.66]),
+    ("had a hypo, 2.9, took 4 dextrose", [2.9]),
+    ("如果我血糖低到2点几该怎么办？", []),
+    ("LDL 130 mg/dL, is that high?", []),
+])
+def test_glucose_in_a_message_is_read_as_it_is_said(text, values):
+    import datetime as dt
+    from coach.triage.readings import glucose_in_text
+
+    assert [round(r.value, 2) for r in glucose_in_text(text, dt.datetime(2026, 12, 1))] == values
+
+
+def test_lows_said_by_their_level_and_a_chinese_bp_said_in_words():
+    assert _level("three readings below 3.0 this week, treated them myself") == "urgent"
+    assert _level("what should I do if readings go below 3.0?") == "none"
+    assert _level("我妈早上量的高压196低压118 没什么感觉") == "urgent"
+
+
+def test_asks_something_needs_a_question_not_just_a_question_mark():
+    from coach.text import asks_something
+
+    assert asks_something("is 201/123 too high?")
+    assert asks_something("what does 7.8 mean?")
+    assert not asks_something("bp 201/123??")
+    assert not asks_something("no symptoms.")
