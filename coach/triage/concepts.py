@@ -34,7 +34,7 @@ BLOCKING = ("NEGATED_EXISTENCE", "HYPOTHETICAL", "ASKING")
 # the message turns to now: "he had a knee replacement last year and now the knee is hot".
 CLAUSE_BOUND = {"HISTORICAL": ["CLAUSE", "NEW_CLAUSE", "CURRENT"], "CURRENT": ["CLAUSE", "NEW_CLAUSE"],
                 "RESOLVED": ["CLAUSE", "NEW_CLAUSE"], "PAST_TENSE": ["CLAUSE", "NEW_CLAUSE", "CURRENT"],
-                "NEGATED_EXISTENCE": ["NEW_CLAUSE"]}
+                "NEGATED_EXISTENCE": ["NEW_CLAUSE"], "DECEASED": ["CLAUSE", "NEW_CLAUSE"]}
 # medspaCy's packaged negations were written for clinical notes, where "not" governs the rest of the
 # sentence; in chat it rarely reaches past a few words ("can't stand up straight, fever and puked").
 NEGATION_SCOPE = 5
@@ -56,6 +56,11 @@ ANCHOR_STOPWORDS = frozenset("i my me a an the is am are was be to of in on at a
                              "they we you your can not no do does did will would could have has had so very "
                              "really just all up out".split())
 GAP_STOPS_ZH = ["不", "没", "无", "未", "别", "。", "？", "！", "；", "，"]
+
+
+# A space in Chinese chat is a clause break, except inside Latin text or numbers ("T 38.9℃", "BP 144/93")
+SPACE_ZH = re.compile(r"(?<=\S)\s(?=\S)")
+LATIN_BOTH_SIDES = re.compile(r"[A-Za-z0-9.:%/]\s[A-Za-z0-9]")
 
 
 class LexiconError(ValueError):
@@ -171,6 +176,9 @@ def _token(word: str, phrase: str) -> dict:
     elif word == "CHILDAGE":
         # A child's age written as one word, as clinicians and parents do: "2yo", "3M", "3F", "18mo"
         token = {"TEXT": {"REGEX": r"(?i)^(?:(?:[1-9]|1[0-2])(?:yo|y/o|yr|yrs|y|m|f)|(?:[1-9]|[12]\d|3[0-6])(?:mo|mos|mth|mths|months?|wk|wks|weeks?))$"}}
+    elif word == "PREGWEEKS":
+        # Weeks of pregnancy in obstetric notation: "24/40", "36+2/40"
+        token = {"TEXT": {"REGEX": r"^(?:[4-9]|[1-3]\d|4[0-2])(?:\+[0-6])?/40$"}}
     elif word == "BPNUM":
         token = {"TEXT": {"REGEX": r"(?i)^\d{2,3}/\d{2,3}(?:mm\s?hg)?$"}}  # TEXT: not indexed by a word
     else:
@@ -199,7 +207,7 @@ def english_patterns(phrase: str) -> list[list[dict]]:
             optional = item.endswith("?")
             alts = [a for a in item.strip("()?").split("|")]
             # Single words of a group make one token (a Matcher pattern each would multiply the patterns)
-            special = ("NUM", "MANY", "YOUNG", "TEMP", "BPNUM", "CHILDAGE")
+            special = ("NUM", "MANY", "YOUNG", "TEMP", "BPNUM", "CHILDAGE", "PREGWEEKS")
             singles = [a for a in alts if len(a.split()) == 1 and a not in special and not a.startswith("*")]
             alternatives = [[_token(w, phrase) for w in alt.split()] for alt in alts
                             if len(alt.split()) > 1 or alt in special or alt.startswith("*")]
@@ -509,7 +517,8 @@ class ConceptFinder:
             nlp = self.zh[0]
             # A space in Chinese chat separates clauses, as a comma would ("抖个不停 脑子一片空白": the 不
             # of the first does not reach the second); one character for one keeps every offset.
-            clauses = re.sub(r"(?<=\S)\s(?=\S)", "，", text)
+            clauses = SPACE_ZH.sub(lambda m: m.group(0) if LATIN_BOTH_SIDES.fullmatch(
+                text[max(0, m.start() - 1):m.end() + 1]) else "，", text)
             found += self._from_doc(self._run(self.zh, nlp.make_doc(clauses)), "zh", original=text)
         return found
 
@@ -589,6 +598,9 @@ def _inside_a_number(span) -> bool:
 
 
 LIST_WORDS = frozenset({",", "or", "nor", "and", "/", "any", "no", "either", "neither"})
+REPORT_WORDS = frozenset({"but", "now", "is", "are", "was", "were", "am", "have", "has", "had", "i", "he", "she", "we",
+                          "they", "it", "feel", "feels", "felt", "got", "gets", "keeps", "still", "yet", "though",
+                          "then", "so", "because", "since", "with", "'s", "'m", "m", "s"})
 
 
 def _negated_lists(found: list[MatchedConcept], doc) -> list[MatchedConcept]:
@@ -602,7 +614,12 @@ def _negated_lists(found: list[MatchedConcept], doc) -> list[MatchedConcept]:
         between = {t.lower_ for t in doc[before.end:after.start]}
         rest = doc[after.end:after.end + 1]
         joined = between | {t.lower_ for t in rest}
-        if between <= LIST_WORDS and (joined & {"or", "nor"} or any(
+        # Items the lexicon does not know may sit in the list ("denies chest pain, dyspnoea, palpitations or
+        # syncope"): a few plain words between commas, none of them a verb or a pronoun that starts a report
+        unknown = [w for w in between - LIST_WORDS]
+        listish = between <= LIST_WORDS or (len(unknown) <= 3 and "," in between | {t.lower_ for t in doc[before.end:after.start]}
+                                             and not set(unknown) & REPORT_WORDS)
+        if listish and (joined & {"or", "nor"} or any(
                 o.status == "negated" and o.start >= after.end and {t.lower_ for t in doc[after.end:o.start]} & {"or", "nor"}
                 for o in ordered)):
             after.status = "negated"
@@ -630,7 +647,7 @@ def _negated_lists_zh(found: list[MatchedConcept], doc) -> list[MatchedConcept]:
 # A Chinese sentence that asks something: 症状/表现 then mean "what are the signs", not "无视觉症状"
 ZH_QUESTION = re.compile(r"[?？]|吗|什么|哪些|怎么|怎样|如何|咋|啥|是不是|有没有|会不会|区分|区别|分不清")
 # V+过, the experiential aspect inside a match: 发作过好几次 is a past event, not one now
-ZH_EXPERIENCED = re.compile(r"(?:发作|抽|犯|得|晕|昏|住)过")
+ZH_EXPERIENCED = re.compile(r"(?:发作|抽|犯|得|晕|昏|住|拉|吐|咳|摔)过(?![量敏度多头去来])")
 
 
 def _status(categories: set[str], span, figurative: list, doc) -> str:
@@ -649,6 +666,8 @@ def _status(categories: set[str], span, figurative: list, doc) -> str:
         return "historical"
     if "ASKING" in categories or _only_asking(span.sent.text, span.doc.lang_):
         return "asking"
+    if "DECEASED" in categories:
+        return "historical"
     current = "CURRENT" in categories
     if "HISTORICAL" in categories and not current:
         return "historical"
@@ -656,7 +675,15 @@ def _status(categories: set[str], span, figurative: list, doc) -> str:
         return "historical"  # "my dad had a stroke": family history; "my dad is slurring": now
     if categories & {"RESOLVED", "RESOLVED_SINCE"} and not current:
         return "resolved"
+    if span.doc.lang_ == "en" and RESOLVED_LATER.search(doc[span.end:span.sent.end].text):
+        return "resolved"  # "gasping at the end, but her breathing was back to normal within two minutes"
     return "reported"
+
+
+# Over, said later in the sentence even across a "but" (which ends ConText's scopes): the symptom stopped
+RESOLVED_LATER = re.compile(r"\b(?:back to normal|settled (?:down )?within|passed within|(?:was )?gone within|"
+                            r"went away within|recovered within|came round within|fine (?:again )?within|"
+                            r"normal again within)\b", re.I)
 
 
 def _only_asking(sentence: str, language: str = "en") -> bool:

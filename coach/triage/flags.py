@@ -15,7 +15,8 @@ from coach.triage.models import MatchedConcept, RedFlagHit, RuledOut
 
 FLAGS_FILE = Path(__file__).resolve().parent.parent / "rules" / "triage" / "flags.yaml"
 CONTEXTS = {"diabetes", "low_or_diabetes", "pregnancy", "postpartum", "pregnant_or_postpartum", "bp_severe",
-            "bp_high", "glucose_low", "glucose_high", "bp_not_high", "glucose_not_high", "peak_flow_severe"}
+            "bp_high", "glucose_low", "glucose_high", "bp_not_high", "glucose_not_high", "peak_flow_severe",
+            "glucose_back_up"}
 
 
 class Alternative(BaseModel):

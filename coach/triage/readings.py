@@ -20,13 +20,36 @@ POSTPARTUM_PASSAGE = "emergency-red-flags#postpartum-high-bp"
 POSTPARTUM_DAYS = (42, POSTPARTUM_PASSAGE)  # "within 6 weeks after birth"
 LOW_GLUCOSE_MMOL = (3.0, "dm-ada-glycemic-targets#hypoglycemia-levels")  # level 2: below 54 mg/dL
 HIGH_GLUCOSE_MMOL = (13.9, "dm-sick-days-dka-hhs#when-to-test-ketones")  # 250 mg/dL: check ketones
+GLUCOSE_BACK_UP_MMOL = (3.9, "dm-ada-glycemic-targets#hypoglycemia-levels")  # level 1 starts below 70 mg/dL
 PEAK_FLOW_SEVERE_PERCENT = (50, "emergency-general#severe-asthma")  # GINA: at or below 50% of best is severe
 
 # A blood pressure written bare ("worst headache, flashing lights, 158/104"): triage reads it even where
 # the reading parser, which stores what it reads, wants "bp" or "mmHg" beside it.
 BARE_BP = re.compile(r"(?<![\d/.])([12]\d{2}|[89]\d)\s*/\s*(\d{2,3})(?![\d/]|\.\d)")
-# 高压198低压120, 高压一百九: the two numbers named by the words for systolic and diastolic
+# 高压198低压120: the two numbers named by the words for systolic and diastolic
 BP_WORDS_ZH = re.compile(r"(?:高压|收缩压|上压)\D{0,3}?(\d{2,3})\D{0,6}?(?:低压|舒张压|下压)\D{0,3}?(\d{2,3})")
+# 一百八十几一百二十几, 高压一百九低压一百一: a reading in Chinese numerals, systolic then diastolic
+ZH_NUMERAL = r"(?:[一二两]百(?:[零一二三四五六七八九]十?[一二三四五六七八九]?)?|[五六七八九]十[一二三四五六七八九]?)[几多来]?"
+BP_NUMERALS_ZH = re.compile(rf"(?:高压|收缩压|上压|血压|量了?|测了?|都是|是)\D{{0,4}}?({ZH_NUMERAL})[，,/ ]?(?:低压|舒张压|下压)?({ZH_NUMERAL})")
+ZH_DIGIT = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def zh_numeral(text: str) -> int:
+    """一百八十几 -> 180, 一百九 -> 190, 一百零五 -> 105, 九十五 -> 95 (a trailing 几/多 adds nothing: the floor)."""
+    text = text.rstrip("几多来")
+    value = 0
+    if "百" in text:
+        hundreds, text = text.split("百", 1)
+        value += ZH_DIGIT[hundreds] * 100
+        if len(text) == 1 and text != "零":  # 一百九: ninety
+            return value + ZH_DIGIT[text] * 10
+        text = text.lstrip("零")
+    if "十" in text:
+        tens, text = text.split("十", 1)
+        value += (ZH_DIGIT[tens] if tens else 1) * 10
+    if text:
+        value += ZH_DIGIT[text]
+    return value
 DAYS_AGO = re.compile(r"(\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s*"
                       r"(day|days|week|weeks|wk|wks|month|months|mo)\b|(\d+)\s*(天|周|星期|个月|月)", re.I)
 
@@ -75,10 +98,11 @@ def blood_pressures(readings: list[Reading], text: str, concepts: list[MatchedCo
             continue
         pairs.append((s.value, d.value))
     if not pairs:
-        for m in [*BARE_BP.finditer(text), *BP_WORDS_ZH.finditer(text)]:
+        for m in [*BARE_BP.finditer(text), *BP_WORDS_ZH.finditer(text), *BP_NUMERALS_ZH.finditer(text)]:
             if _hypothetical_number(text, m.start()):
                 continue  # "is 180/120 dangerous?" asks about a threshold
-            systolic, diastolic = int(m.group(1)), int(m.group(2))
+            systolic, diastolic = (int(m.group(1)), int(m.group(2))) if m.re is not BP_NUMERALS_ZH else (
+                zh_numeral(m.group(1)), zh_numeral(m.group(2)))
             if 70 <= systolic <= 300 and 30 <= diastolic <= 200 and diastolic < systolic:
                 pairs.append((systolic, diastolic))
     return _reported_now(pairs, concepts or [])
@@ -134,6 +158,9 @@ def contexts(profile: Profile | None, concepts: list[MatchedConcept], readings: 
         out.add("bp_not_high")
     if glucose and "glucose_high" not in out and "glucose_low" not in out:
         out.add("glucose_not_high")
+    # A low treated and back up: "3.7 before lunch, took glucose tablets, 15 minutes later 5.8"
+    if len(glucose) >= 2 and min(glucose[:-1]) < GLUCOSE_BACK_UP_MMOL[0] <= glucose[-1]:
+        out.add("glucose_back_up")
     return out
 
 
@@ -141,7 +168,7 @@ def _within_weeks(mention: MatchedConcept, text: str) -> bool:
     """A birth within the last 6 weeks: "had my baby 9 days ago" yes, "my son was born 3 years ago" no; a
     birth with no time given counts (asking costs less than missing postpartum preeclampsia)."""
     sentence = mention.sentence or text
-    if re.search(r"\b(?:years?|yrs?)\b|年前|岁", sentence, re.I):
+    if re.search(r"\b(?:years?|yrs?)\b(?![- ]old)|年前", sentence, re.I):
         return False
     for m in DAYS_AGO.finditer(sentence):
         number = m.group(1) or m.group(3)
@@ -228,7 +255,7 @@ OTHER_MEASURES_EN = re.compile(r"cholesterol|\bldl|\bhdl|triglycer|\btrigs?\b|li
 # passage's level 2, said in words.
 LOW_SAID = re.compile(r"\b(?:readings?|sugars?|glucose|levels?|bgs?|cbgs?|bms?|lows?|hypos?|numbers|results|bsl)\b"
                       r"[^.\d]{0,20}?\b(?:below|under|less than|lower than|<)\s*(3(?:[.,]0)?|54)(?![\d.,]\d)|"
-                      r"(?:血糖|低血糖)[^。\d]{0,6}?(?:<|＜|低于|小于|不到|低过)\s*(3(?:[.,]0)?)(?![\d.,]\d)", re.I)
+                      r"(?:血糖|低血糖)[^。]{0,8}?(?:<|＜|低于|小于|不到|低过)\s*(3(?:[.,]0)?)(?![\d.,]\d)", re.I)
 # A glucose measured again ("fingers were wet, dried them and retested: 6.8"): the repeat counts.
 RETEST = re.compile(r"\bre-?(?:test|check|do|did|done)\w*|\b(?:tested|checked|pricked|did it|done it)\s+again\b|"
                     r"\bwashed\s+(?:my\s+|his\s+|her\s+)?hands\b|\bdried\s+(?:them|my|his|her)\b|"

@@ -159,7 +159,7 @@ def test_reading_thresholds_are_in_their_passages():
 
     text = {p.id: p.text for p in load_corpus(REPO / "guidelines").passages}
     for *numbers, passage in (r.SEVERE_BP, r.PREGNANCY_SEVERE_BP, r.PREGNANCY_HIGH_BP, r.LOW_GLUCOSE_MMOL,
-                              r.HIGH_GLUCOSE_MMOL, r.PEAK_FLOW_SEVERE_PERCENT):
+                              r.HIGH_GLUCOSE_MMOL, r.PEAK_FLOW_SEVERE_PERCENT, r.GLUCOSE_BACK_UP_MMOL):
         for n in numbers:
             assert re.search(rf"\b{n:g}\b", text[passage]), (n, passage)
     assert "6 weeks" in text[r.POSTPARTUM_PASSAGE] or "six weeks" in text[r.POSTPARTUM_PASSAGE]
