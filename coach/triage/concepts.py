@@ -598,6 +598,8 @@ def _inside_a_number(span) -> bool:
 
 
 LIST_WORDS = frozenset({",", "or", "nor", "and", "/", "any", "no", "either", "neither"})
+DENIALS = frozenset({"denies", "denied", "denying", "nil", "negative for", "no evidence of", "no history of", "no signs of",
+                     "no symptoms of", "no c/o", "no complaints of"})
 REPORT_WORDS = frozenset({"but", "now", "is", "are", "was", "were", "am", "have", "has", "had", "i", "he", "she", "we",
                           "they", "it", "feel", "feels", "felt", "got", "gets", "keeps", "still", "yet", "though",
                           "then", "so", "because", "since", "with", "'s", "'m", "m", "s"})
@@ -619,7 +621,10 @@ def _negated_lists(found: list[MatchedConcept], doc) -> list[MatchedConcept]:
         unknown = [w for w in between - LIST_WORDS]
         listish = between <= LIST_WORDS or (len(unknown) <= 3 and "," in between | {t.lower_ for t in doc[before.end:after.start]}
                                              and not set(unknown) & REPORT_WORDS)
-        if listish and (joined & {"or", "nor"} or any(
+        # A clinician's "denies" or "nil" governs the whole comma list, "or" or not: "Denies CP, SOB, syncope"
+        denial = any(m.lower().startswith("negated_existence: ") and m.lower().split(": ", 1)[1] in DENIALS
+                     for m in before.modifiers)
+        if listish and (joined & {"or", "nor"} or denial or any(
                 o.status == "negated" and o.start >= after.end and {t.lower_ for t in doc[after.end:o.start]} & {"or", "nor"}
                 for o in ordered)):
             after.status = "negated"

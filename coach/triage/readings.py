@@ -50,6 +50,40 @@ def zh_numeral(text: str) -> int:
     if text:
         value += ZH_DIGIT[text]
     return value
+# "two hundred and one over one twenty two", "one ninety over a hundred and ten": a reading said in words
+NUMBER_WORD = (r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+               r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|a)")
+SPOKEN = rf"{NUMBER_WORD}(?:[\s-]+(?:and[\s-]+)?{NUMBER_WORD})*"
+BP_WORDS_EN = re.compile(rf"\b({SPOKEN})\s+over\s+({SPOKEN})\b", re.I)
+UNITS_EN = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+                                       "fourteen fifteen sixteen seventeen eighteen nineteen".split())}
+TENS_EN = {w: 10 * n for n, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if w != "_"}
+
+
+def spoken_number(text: str) -> int | None:
+    """"two hundred and one" -> 201, "one twenty two" -> 122 (said as one-twenty-two), "ninety five" -> 95."""
+    words = [w for w in re.split(r"[\s-]+", text.lower()) if w and w != "and"]
+    words = ["one" if w == "a" else w for w in words]
+    if "hundred" in words:
+        i = words.index("hundred")
+        head, rest = words[:i], words[i + 1:]
+        hundreds = UNITS_EN.get(head[-1], 1) if head else 1
+        tail = spoken_number(" ".join(rest)) if rest else 0
+        return None if tail is None else hundreds * 100 + tail
+    if len(words) >= 2 and words[0] in ("one", "two") and words[1] in TENS_EN:  # one ninety six
+        tail = spoken_number(" ".join(words[1:]))
+        return None if tail is None else UNITS_EN[words[0]] * 100 + tail
+    value = 0
+    for w in words:
+        if w in TENS_EN and value % 100 == 0:
+            value += TENS_EN[w]
+        elif w in UNITS_EN and value % 10 == 0:
+            value += UNITS_EN[w]
+        else:
+            return None
+    return value
+
+
 DAYS_AGO = re.compile(r"(\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s*"
                       r"(day|days|week|weeks|wk|wks|month|months|mo)\b|(\d+)\s*(天|周|星期|个月|月)", re.I)
 
@@ -61,8 +95,17 @@ PEAK_BEST = re.compile(r"\b(?:best|normal|usual|personal\s+best|pb|predicted|bas
                        r"(?:best|normal|usual|personal best|predicted)\b", re.I)
 
 
+PEAK_PERCENT = re.compile(r"\b(?:peak\s*flows?|pefr?)\b|峰流速", re.I)
+PERCENT_AFTER = re.compile(r"\D{0,8}?(?:<|＜|below|under|only|about|around|低于)?\s*(\d{1,3})\s*%")
+
+
 def peak_flow_percent(text: str) -> float | None:
-    """A peak flow as a percentage of the best or predicted value the message gives, or None."""
+    """A peak flow as a percentage of the best or predicted value the message gives ("peak flow 150, my best
+    is 480"; "PEF <30% predicted"), or None."""
+    named = PEAK_PERCENT.search(text)
+    given = PERCENT_AFTER.match(text, named.end()) if named else None
+    if given:
+        return float(given.group(1))
     flow, best = PEAK_FLOW.search(text), PEAK_BEST.search(text)
     if not flow or not best:
         return None
@@ -98,11 +141,14 @@ def blood_pressures(readings: list[Reading], text: str, concepts: list[MatchedCo
             continue
         pairs.append((s.value, d.value))
     if not pairs:
-        for m in [*BARE_BP.finditer(text), *BP_WORDS_ZH.finditer(text), *BP_NUMERALS_ZH.finditer(text)]:
+        for m in [*BARE_BP.finditer(text), *BP_WORDS_ZH.finditer(text), *BP_NUMERALS_ZH.finditer(text),
+                  *BP_WORDS_EN.finditer(text)]:
             if _hypothetical_number(text, m.start()):
                 continue  # "is 180/120 dangerous?" asks about a threshold
-            systolic, diastolic = (int(m.group(1)), int(m.group(2))) if m.re is not BP_NUMERALS_ZH else (
-                zh_numeral(m.group(1)), zh_numeral(m.group(2)))
+            read = {BP_NUMERALS_ZH: zh_numeral, BP_WORDS_EN: spoken_number}.get(m.re, int)
+            systolic, diastolic = read(m.group(1)), read(m.group(2))
+            if systolic is None or diastolic is None:
+                continue
             if 70 <= systolic <= 300 and 30 <= diastolic <= 200 and diastolic < systolic:
                 pairs.append((systolic, diastolic))
     return _reported_now(pairs, concepts or [])
@@ -168,7 +214,9 @@ def _within_weeks(mention: MatchedConcept, text: str) -> bool:
     """A birth within the last 6 weeks: "had my baby 9 days ago" yes, "my son was born 3 years ago" no; a
     birth with no time given counts (asking costs less than missing postpartum preeclampsia)."""
     sentence = mention.sentence or text
-    if re.search(r"\b(?:years?|yrs?)\b(?![- ]old)|年前", sentence, re.I):
+    # "my son was born 3 years ago", "孩子3岁了": not recent; "a 29-year-old woman", "29岁产妇" is the mother's age
+    if re.search(r"\b(?:years?|yrs?)\b(?![- ]old)|年前|岁(?!的?(?:产妇|孕妇|女性|女士|女|妈妈|宝妈|初产妇|经产妇|患者))",
+                 sentence, re.I):
         return False
     for m in DAYS_AGO.finditer(sentence):
         number = m.group(1) or m.group(3)
@@ -243,7 +291,7 @@ def _asks_about_a_number(text: str, position: int) -> bool:
 
 # A low written bare in a message about a low ("2.7 when I woke up, had 4 dextrose"; "lowest was 2.8"): with
 # a hypo or its treatment named, a decimal under 4 is a glucose in mmol/L.
-HYPO_TALK = re.compile(r"\bhypo|dextrose|glucose\s*(?:tabs?|tablets?|gel)|jelly\s*(?:babies|beans)|lucozade|"
+HYPO_TALK = re.compile(r"\bhypo|\b(?:dropping|drops|dropped|drop|down|fell|falls|falling|going)\s+to\b|dextrose|glucose\s*(?:tabs?|tablets?|gel)|jelly\s*(?:babies|beans)|lucozade|"
                        r"\bjuice\b|\bsweets\b|skittles|haribo|glucogel|glucagon|\bsugar\b|低血糖|糖块|糖果|葡萄糖", re.I)
 BARE_LOW = re.compile(r"(?<![\d./:,])([0-3][.,]\d)(?![\d/]|[.,]\d)")
 LONG_AGO = re.compile(r"\b(?:ago|(?<!the )last\s+(?:week|month|year|summer|winter)|years?\s+back|in\s+(?:19|20)\d\d)\b|年前|去年|上个月", re.I)
@@ -253,9 +301,10 @@ MG_DL = re.compile(r"(?<![\d./])(\d{2,3})(?:\s*(?:-|–|to)\s*\d{2,3})?\s*(mg\s*
 OTHER_MEASURES_EN = re.compile(r"cholesterol|\bldl|\bhdl|triglycer|\btrigs?\b|lipid|uric|urate|creatinine|a1c", re.I)
 # Lows said by their level rather than a number ("four readings below 3.0 mmol/L", "hypos under 3"): the
 # passage's level 2, said in words.
-LOW_SAID = re.compile(r"\b(?:readings?|sugars?|glucose|levels?|bgs?|cbgs?|bms?|lows?|hypos?|numbers|results|bsl)\b"
-                      r"[^.\d]{0,20}?\b(?:below|under|less than|lower than|<)\s*(3(?:[.,]0)?|54)(?![\d.,]\d)|"
-                      r"(?:血糖|低血糖)[^。]{0,8}?(?:<|＜|低于|小于|不到|低过)\s*(3(?:[.,]0)?)(?![\d.,]\d)", re.I)
+LOW_SAID = re.compile(r"\b(?:readings?|sugars?|glucose|levels?|bgs?|cbgs?|bms?|lows?|hypos?|numbers|results|bsl|"
+                      r"episodes?|events?|values?|times)\b"
+                      r"[^.\d]{0,20}?(?:\b(?:below|under|less than|lower than)|<)\s*(3(?:[.,]0)?|54)(?![\d.,]\d)|"
+                      r"(?:血糖|低血糖|cgm|监测|指尖|末梢)[^。]{0,8}?(?:<|＜|低于|小于|不到|低过)\s*(3(?:[.,]0)?)(?![\d.,]\d)", re.I)
 # A glucose measured again ("fingers were wet, dried them and retested: 6.8"): the repeat counts.
 RETEST = re.compile(r"\bre-?(?:test|check|do|did|done)\w*|\b(?:tested|checked|pricked|did it|done it)\s+again\b|"
                     r"\bwashed\s+(?:my\s+|his\s+|her\s+)?hands\b|\bdried\s+(?:them|my|his|her)\b|"

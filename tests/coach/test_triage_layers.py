@@ -415,3 +415,34 @@ def test_asks_something_needs_a_question_not_just_a_question_mark():
     assert asks_something("what does 7.8 mean?")
     assert not asks_something("bp 201/123??")
     assert not asks_something("no symptoms.")
+
+
+@pytest.mark.parametrize("text, level", [
+    # A reading said in words or in Chinese numerals
+    ("dad's monitor says one ninety eight over one twenty four, he feels fine", "urgent"),
+    ("我爸量的血压一百九十多一百二十几，说没啥不舒服", "urgent"),
+    # A death is history whatever "now" says; "once had" is the past; "and now" is for what follows
+    ("my grandad died of a stroke and now I'm scared of mine, BP 128/80", "none"),
+    ("my aunt once had a fit from a low sugar and now my mum worries about hers", "none"),
+    # A clinician's denial covers the whole list, the words the lexicon does not know included
+    ("Seen today. Denies CP, SOB, orthopnoea, syncope. Plan: continue ramipril.", "none"),
+    # A small bleed with a harmless cause; a low treated and back up; a meter being checked
+    ("blood gushed a bit from the finger prick, stopped straight away", "none"),
+    ("was 3.6 and sweaty before tea, had juice, 20 min later 6.1 and fine", "none"),
+    ("my new meter shows HI with the control solution, is it faulty?", "none"),
+    # Someone else's tablets by mistake, a dial misread, a whole week's tablets at once
+    ("the care home gave Dad another resident's tablets by mistake, now he's drowsy and his pulse is slow",
+     "emergency"),
+    ("dialled 60 units instead of 6, misread the dial, done it already", "emergency"),
+])
+def test_numbers_in_words_deaths_denials_and_small_causes(text, level):
+    assert _level(text) == level
+
+
+def test_spoken_and_chinese_numbers():
+    from coach.triage.readings import spoken_number, zh_numeral
+
+    assert [spoken_number(t) for t in ("two hundred and one", "one twenty two", "ninety five", "a hundred and ten")] \
+        == [201, 122, 95, 110]
+    assert spoken_number("blue over") is None
+    assert [zh_numeral(t) for t in ("一百八十几", "一百九", "一百零五", "九十五")] == [180, 190, 105, 95]
