@@ -27,7 +27,8 @@ from coach.triage import language as lang
 from coach.triage.concepts import ConceptFinder, LexiconError, known_english_words, load_concepts
 from coach.triage.flags import FlagBook, load_flags, evaluate
 from coach.triage.models import LEVELS, Level, MatchedConcept, RedFlagHit, RuledOut, TriageResult
-from coach.triage.readings import contexts, glucose_in_text, reading_flags
+from coach.triage.glucose_text import glucose_in_text
+from coach.triage.readings import contexts, reading_flags
 from coach.triage.semantic import SemanticNet
 
 __all__ = ["Triage", "TriageResult", "RedFlagHit", "RuledOut", "MatchedConcept", "triage", "default_triage",

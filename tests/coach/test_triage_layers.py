@@ -397,7 +397,7 @@ def test_a_peak_flow_at_half_the_best_is_a_severe_attack():
 ])
 def test_glucose_in_a_message_is_read_as_it_is_said(text, values):
     import datetime as dt
-    from coach.triage.readings import glucose_in_text
+    from coach.triage.glucose_text import glucose_in_text
 
     assert [round(r.value, 2) for r in glucose_in_text(text, dt.datetime(2026, 12, 1))] == values
 
@@ -440,7 +440,7 @@ def test_numbers_in_words_deaths_denials_and_small_causes(text, level):
 
 
 def test_spoken_and_chinese_numbers():
-    from coach.triage.readings import spoken_number, zh_numeral
+    from coach.triage.spoken_numbers import spoken_number, zh_numeral
 
     assert [spoken_number(t) for t in ("two hundred and one", "one twenty two", "ninety five", "a hundred and ten")] \
         == [201, 122, 95, 110]
