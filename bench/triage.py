@@ -32,7 +32,8 @@ from coach.triage.semantic import THRESHOLDS_FILE, SemanticNet, Thresholds, load
 
 DATA = ROOT / "bench" / "triage"
 SPLITS = {"dev": ["dev.jsonl", "dev-b.jsonl", "dev-c.jsonl", "dev-d.jsonl", "dev-e.jsonl", "dev-f.jsonl",
-                  "dev-g.jsonl", "dev-h.jsonl", "dev-i.jsonl", "dev-j.jsonl", "dev-k.jsonl", "dev-l.jsonl"],
+                  "dev-g.jsonl", "dev-h.jsonl", "dev-i.jsonl", "dev-j.jsonl", "dev-k.jsonl", "dev-l.jsonl",
+                  "dev-m.jsonl", "dev-n.jsonl"],
           "test": ["test-a.jsonl", "test-b.jsonl", "test-c.jsonl", "test-d.jsonl", "test-e.jsonl", "test-f.jsonl"]}
 NOW = dt.datetime(2026, 12, 1, 9, 0)
 CONDITIONS = {"htn": "htn", "diabetes": "diabetes", "lipids": "lipids", "gout": "gout", "obesity": "obesity",
