@@ -652,7 +652,7 @@ def _negated_lists_zh(found: list[MatchedConcept], doc) -> list[MatchedConcept]:
 # A Chinese sentence that asks something: 症状/表现 then mean "what are the signs", not "无视觉症状"
 ZH_QUESTION = re.compile(r"[?？]|吗|什么|哪些|怎么|怎样|如何|咋|啥|是不是|有没有|会不会|区分|区别|分不清")
 # V+过, the experiential aspect inside a match: 发作过好几次 is a past event, not one now
-ZH_EXPERIENCED = re.compile(r"(?:发作|抽|犯|得|晕|昏|住|拉|吐|咳|摔)过(?![量敏度多头去来])")
+ZH_EXPERIENCED = re.compile(r"(?:发作|抽|搐|犯|得|晕|昏|倒|住|拉|吐|咳|摔|吞|服|喝|吃)过(?![量敏度多头去来])")
 
 
 def _status(categories: set[str], span, figurative: list, doc) -> str:
@@ -665,6 +665,10 @@ def _status(categories: set[str], span, figurative: list, doc) -> str:
         return "hypothetical"
     if "FIGURATIVE" in categories:
         return "figurative"
+    if "DOCUMENT" in categories:
+        return "asking"  # written about (a leaflet, a lesson, a novel), not happening
+    if "METAPHOR" in categories:
+        return "figurative"  # "累到吐血（比喻，无呕血）": the message says so itself
     if doc.lang_ == "zh" and "ASKING" in categories and not ZH_QUESTION.search(span.sent.text):
         categories = categories - {"ASKING"}
     if doc.lang_ == "zh" and ZH_EXPERIENCED.search(span.text) and "CURRENT" not in categories:
@@ -688,7 +692,9 @@ def _status(categories: set[str], span, figurative: list, doc) -> str:
 # Over, said later in the sentence even across a "but" (which ends ConText's scopes): the symptom stopped
 RESOLVED_LATER = re.compile(r"\b(?:back to normal|settled (?:down )?within|passed within|(?:was )?gone within|"
                             r"went away within|recovered within|came round within|fine (?:again )?within|"
-                            r"normal again within)\b", re.I)
+                            r"normal again within|(?:and )?(?:it|the bleeding|bleeding) (?:has )?stopped|"
+                            r"(?:passed|settled|went|gone|eased) in (?:a few |a couple of )?(?:seconds|minutes|secs|mins)|"
+                            r"no (?:more )?bleeding (?:an hour later|since))\b", re.I)
 
 
 def _only_asking(sentence: str, language: str = "en") -> bool:

@@ -210,8 +210,10 @@ def reading_flags(readings: list[Reading], text: str, ctx: set[str], concepts: l
 
 def _asks_about_a_number(text: str, position: int) -> bool:
     from coach.text import asks_something, sentence_at
-    from coach.triage.concepts import EXPERIENCER
+    from coach.triage.concepts import EXPERIENCER, ZH_REPORT
 
     sentence = sentence_at(text, position)
+    if ZH_REPORT.search(sentence) or re.search(r"[我他她]", sentence):
+        return False  # "今天体检顺便量了个血压186/122…还好吧？" reports it
     return asks_something(sentence) and not EXPERIENCER.search(sentence)
 

@@ -446,3 +446,17 @@ def test_spoken_and_chinese_numbers():
         == [201, 122, 95, 110]
     assert spoken_number("blue over") is None
     assert [zh_numeral(t) for t in ("一百八十几", "一百九", "一百零五", "九十五")] == [180, 190, 105, 95]
+
+
+@pytest.mark.parametrize("text, level", [
+    # Written about, not happening: a leaflet, a novel; but a cue of now ends it
+    ("drafting a leaflet for our clinic: which signs of a stroke mean call an ambulance at once?", "none"),
+    ("the leaflet says the tablets can cause swelling, and now my tongue is swelling up", "emergency"),
+    ("看了一部电视剧，里面的人心梗倒地了，我爸吓得不轻，他的心脏没毛病吧", "none"),
+    # A message that says its words are a figure of speech; a decade of life as the past; "never"
+    ("病例：患者说'气得要吐血'（比喻，无呕血），血压145/90", "none"),
+    ("in my thirties I had a seizure after a hypo, nothing since, I'm 58 now", "none"),
+    ("she tripped on the step, never blacked out, knows where she is, just a bruise", "none"),
+])
+def test_documents_metaphors_and_decades_are_not_reports(text, level):
+    assert _level(text) == level
