@@ -460,3 +460,14 @@ def test_spoken_and_chinese_numbers():
 ])
 def test_documents_metaphors_and_decades_are_not_reports(text, level):
     assert _level(text) == level
+
+
+@pytest.mark.parametrize("text, level", [
+    # "never had X like this" is the worst ever, not a denial; "never had X" still denies it
+    ("I've never had chest pain like this before, it's crushing", "emergency"),
+    ("never had a headache this bad, it came on suddenly", "emergency"),
+    ("he's never this drowsy, I can't wake him properly", "emergency"),
+    ("never had chest pain, just a cough", "none"),
+])
+def test_never_like_this_is_the_worst_ever_not_a_denial(text, level):
+    assert _level(text) == level
