@@ -613,6 +613,10 @@ def _negated_lists(found: list[MatchedConcept], doc) -> list[MatchedConcept]:
     for before, after in zip(ordered, ordered[1:]):
         if before.status != "negated" or after.status != "reported" or before.sentence != after.sentence:
             continue
+        if (before.start, before.end) == (after.start, after.end):
+            after.status = "negated"  # the same words read as two concepts ("epigastric pain"): one reading
+            after.modifiers = sorted(set(after.modifiers) | set(before.modifiers))
+            continue
         between = {t.lower_ for t in doc[before.end:after.start]}
         rest = doc[after.end:after.end + 1]
         joined = between | {t.lower_ for t in rest}

@@ -471,3 +471,13 @@ def test_documents_metaphors_and_decades_are_not_reports(text, level):
 ])
 def test_never_like_this_is_the_worst_ever_not_a_denial(text, level):
     assert _level(text) == level
+
+
+@pytest.mark.parametrize("text, level", [
+    # A phrase with a negative word that denies no symptom
+    ("nothing helps the chest pain, it's crushing", "emergency"),
+    ("no idea why but my face has dropped on one side", "emergency"),
+    ("not sure if he's breathing", "emergency"),
+])
+def test_a_negative_word_that_denies_no_symptom(text, level):
+    assert _level(text) == level
