@@ -452,7 +452,9 @@ def test_spoken_and_chinese_numbers():
     # Written about, not happening: a leaflet, a novel; but a cue of now ends it
     ("drafting a leaflet for our clinic: which signs of a stroke mean call an ambulance at once?", "none"),
     ("the leaflet says the tablets can cause swelling, and now my tongue is swelling up", "emergency"),
-    ("看了一部电视剧，里面的人心梗倒地了，我爸吓得不轻，他的心脏没毛病吧", "none"),
+    ("电视剧里的人心梗倒地了，我爸吓得不轻，他的心脏没毛病吧", "none"),
+    # ...to the end of its clause: the reaction after it is reported
+    ("吃了新开的药，看说明书说可能过敏，嘴唇肿了喘不上气", "emergency"),
     # A message that says its words are a figure of speech; a decade of life as the past; "never"
     ("病例：患者说'气得要吐血'（比喻，无呕血），血压145/90", "none"),
     ("in my thirties I had a seizure after a hypo, nothing since, I'm 58 now", "none"),
