@@ -622,9 +622,8 @@ def _negated_lists(found: list[MatchedConcept], doc) -> list[MatchedConcept]:
         joined = between | {t.lower_ for t in rest}
         # Items the lexicon does not know may sit in the list ("denies chest pain, dyspnoea, palpitations or
         # syncope"): a few plain words between commas, none of them a verb or a pronoun that starts a report
-        unknown = [w for w in between - LIST_WORDS]
-        listish = between <= LIST_WORDS or (len(unknown) <= 3 and "," in between | {t.lower_ for t in doc[before.end:after.start]}
-                                             and not set(unknown) & REPORT_WORDS)
+        unknown = between - LIST_WORDS
+        listish = not unknown or (len(unknown) <= 3 and "," in between and not unknown & REPORT_WORDS)
         # A clinician's "denies" or "nil" governs the whole comma list, "or" or not: "Denies CP, SOB, syncope"
         denial = any(m.lower().startswith("negated_existence: ") and m.lower().split(": ", 1)[1] in DENIALS
                      for m in before.modifiers)
