@@ -10,13 +10,18 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from knowledge.models import CONDITIONS, DocumentMeta, Passage
+from knowledge.models import CONDITIONS, INDICATOR_KEYS, INTENTS, DocumentMeta, Passage
 
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
 ANCHOR = re.compile(r"\s*\{#([^}]*)\}\s*$")
 ANCHOR_VALID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
-META_LINE = re.compile(r"^(Source section|Conditions|Asked as):\s*(.*)$")
+META_LINE = re.compile(r"^(Source section|Conditions|Asked as|Answers|Indicators|Direction|Medicines|Audience):"
+                       r"\s*(.*)$")
+# Lists of names a metadata line may hold, with what each may be (None: any id, checked by `coach check`).
+META_LISTS = {"Conditions": ("conditions", CONDITIONS), "Answers": ("answers", INTENTS),
+              "Indicators": ("indicators", INDICATOR_KEYS), "Medicines": ("medicines", None)}
+META_ONE = {"Direction": ("direction", ("high", "low")), "Audience": ("audience", ("patient", "clinician"))}
 
 
 @dataclass(frozen=True)
@@ -182,6 +187,11 @@ class _Open:
     section: str | None = None
     conditions: tuple[str, ...] | None = None
     asked_as: tuple[str, ...] = ()
+    answers: tuple[str, ...] = ()
+    indicators: tuple[str, ...] = ()
+    medicines: tuple[str, ...] = ()
+    direction: str | None = None
+    audience: str = "patient"
     body: list[str] = field(default_factory=list)
 
 
@@ -210,7 +220,8 @@ def _parse_body(lines: list[str], start: int, doc: GuidelineDocument) -> list[Co
                 section=current.section or meta.source.section, url=meta.url, region=meta.region,
                 conditions=current.conditions or tuple(meta.conditions),
                 heading_path=current.heading_path, text=text, asked_as=current.asked_as,
-                path=path, line=current.line))
+                answers=current.answers, indicators=current.indicators, direction=current.direction,
+                medicines=current.medicines, audience=current.audience, path=path, line=current.line))
         current = None
 
     for index in range(start, len(lines)):
@@ -273,13 +284,23 @@ def _parse_body(lines: list[str], start: int, doc: GuidelineDocument) -> list[Co
                 if not value:
                     issues.append(CorpusIssue(path, number, "'Source section:' is empty"))
                 current.section = value or None
+            elif key in META_ONE:
+                attribute, allowed = META_ONE[key]
+                if value not in allowed:
+                    issues.append(CorpusIssue(path, number, f"'{key}:' must be one of {', '.join(allowed)} "
+                                                            f"(got {value!r})"))
+                else:
+                    setattr(current, attribute, value)
             else:
+                attribute, allowed = META_LISTS[key]
                 values = tuple(v.strip() for v in value.split(",") if v.strip())
-                unknown = [v for v in values if v not in CONDITIONS]
+                unknown = [v for v in values if allowed is not None and v not in allowed]
                 if unknown or not values:
-                    issues.append(CorpusIssue(path, number, f"unknown condition(s) {unknown or [value]} "
-                                                            f"(use {', '.join(CONDITIONS)})"))
-                current.conditions = values
+                    issues.append(CorpusIssue(path, number, f"unknown {attribute} {unknown or [value]} in "
+                                                            f"'{key}:' (use {', '.join(allowed or ('ids',))})"))
+                elif getattr(current, attribute):
+                    issues.append(CorpusIssue(path, number, f"a second '{key}:' line; put them on one"))
+                setattr(current, attribute, values)
             continue
         current.body.append(line)
     close()

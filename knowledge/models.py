@@ -13,6 +13,19 @@ REGIONS: tuple[str, ...] = ("global", "us", "eu", "cn")
 Condition = Literal["htn", "diabetes", "lipids", "urate", "obesity", "general"]
 CONDITIONS: tuple[str, ...] = ("htn", "diabetes", "lipids", "urate", "obesity", "general")
 
+# What kinds of question a passage answers (its `Answers:` line) and a question asks (the question analysis).
+Intent = Literal["definition", "classification", "causes", "symptoms", "complications", "screening", "target",
+                 "measuring", "lifestyle", "food", "treatment", "medicine_use", "side_effects", "interactions",
+                 "stopping", "missed_dose", "onset", "prognosis", "emergency"]
+INTENTS: tuple[str, ...] = Intent.__args__
+# The indicators a passage is about (its `Indicators:` line): glucose covers fasting and after-meal values.
+IndicatorKey = Literal["blood_pressure", "heart_rate", "glucose", "hba1c", "total_cholesterol", "ldl_c", "hdl_c",
+                       "triglycerides", "uric_acid", "weight", "bmi", "waist"]
+INDICATOR_KEYS: tuple[str, ...] = IndicatorKey.__args__
+# The side of a value a passage is about, when only one: the treatment of a low glucose is "low".
+Direction = Literal["high", "low"]
+Audience = Literal["patient", "clinician"]
+
 # Words people type for a condition -> the corpus's condition code.
 CONDITION_ALIASES: dict[str, str] = {
     "htn": "htn", "hypertension": "htn", "bp": "htn", "blood-pressure": "htn",
@@ -71,6 +84,11 @@ class Passage(BaseModel):
     text: str
     asked_as: tuple[str, ...] = Field(default=(), description="Questions, in patients' words, that this "
                                       "passage answers; indexed to find it, never shown as its text")
+    answers: tuple[Intent, ...] = Field(default=(), description="The kinds of question it answers")
+    indicators: tuple[IndicatorKey, ...] = ()
+    direction: Direction | None = Field(default=None, description="The one side of a value it is about")
+    medicines: tuple[str, ...] = Field(default=(), description="Medicine class or drug ids (coach/rules/drugs.yaml)")
+    audience: Audience = "patient"
     path: str = Field(description="File the passage came from, relative to the corpus root")
     line: int = Field(description="Line of the passage heading in that file")
 
@@ -96,6 +114,11 @@ class GuidelinePassage(BaseModel):
     conditions: list[Condition]
     heading_path: list[str]
     text: str
+    answers: list[Intent] = Field(default_factory=list)
+    indicators: list[IndicatorKey] = Field(default_factory=list)
+    direction: Direction | None = None
+    medicines: list[str] = Field(default_factory=list)
+    audience: Audience = "patient"
     score: float = Field(description="Fused hybrid score (higher is better)")
     dense_rank: int | None = Field(default=None, description="Rank in the dense list, 1-based")
     lexical_rank: int | None = Field(default=None, description="Rank in the BM25 list, 1-based")

@@ -1,0 +1,369 @@
+"""What a question is about and what it asks: a typed analysis of each message, from rules and data.
+
+The words come from rules/question.yaml (terms that name a condition, an indicator, a direction or an
+intent, in English and Chinese) and rules/drugs.yaml (medicines by generic and brand name). They are
+compiled with the triage phrase syntax into spaCy Matchers, misspellings are read by rapidfuzz, and where
+phrases overlap the longest wins ("low carb" is a diet, "low blood sugar" a low). Nothing is learned:
+every field of the analysis names the words that set it, so the retrieval step can show why.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from knowledge.models import Condition, IndicatorKey, Intent
+
+QUESTION_RULES = Path(__file__).resolve().parent / "rules" / "question.yaml"
+CJK = re.compile(r"[\u3400-\u9fff]")
+QuestionDirection = Literal["high", "low", "raise", "lower", "start", "stop"]
+# Which side of a value a direction is about: you lower a high value and raise a low one.
+SIDE = {"high": "high", "lower": "high", "low": "low", "raise": "low"}
+Whose = Literal["self", "other", "general"]
+
+
+class Cue(BaseModel):
+    """Words of the question and what they say."""
+
+    model_config = ConfigDict(frozen=True)
+
+    term: str
+    words: str
+    start: int = Field(description="Character offset in the question")
+
+
+class MedicineMention(BaseModel):
+    """A medicine the question names, as written, with what it is."""
+
+    written: str
+    drug_id: str | None = Field(default=None, description="None when only a class is named ('my statin')")
+    generic: str | None = None
+    drug_class: str | None = None
+    class_label: str | None = None
+    group: str
+
+
+class QuestionAnalysis(BaseModel):
+    """What a question asks, and the words that say so."""
+
+    text: str
+    language: Literal["en", "zh"]
+    conditions: list[Condition] = Field(default_factory=list)
+    indicators: list[IndicatorKey] = Field(default_factory=list)
+    direction: QuestionDirection | None = None
+    side: Literal["high", "low"] | None = Field(default=None, description="The side of the value it is about")
+    side_unclear: bool = Field(default=False, description="It names both a high and a low of one value")
+    intents: list[Intent] = Field(default_factory=list, description="What it asks, the main one first")
+    whose: Whose = "general"
+    medicines: list[MedicineMention] = Field(default_factory=list)
+    extended_release: bool = Field(default=False, description="It names a slow-release form (ER, XL, 控释)")
+    cues: list[Cue] = Field(default_factory=list)
+
+    @property
+    def intent(self) -> str | None:
+        return self.intents[0] if self.intents else None
+
+    def summary(self) -> str:
+        """One line for the retrieval step: intent, topic, direction, medicines, whose."""
+        parts = [f"asks: {', '.join(self.intents) or 'unclear'}"]
+        if self.conditions or self.indicators:
+            parts.append(f"about: {', '.join(dict.fromkeys([*self.conditions, *self.indicators]))}")
+        if self.direction:
+            parts.append(f"direction: {self.direction}" + (f" ({self.side} side)" if self.side and
+                                                            self.side != self.direction else ""))
+        if self.side_unclear:
+            parts.append("direction unclear (both high and low)")
+        if self.medicines:
+            parts.append("medicines: " + ", ".join(
+                f"{m.written} = {m.generic or m.class_label}" + (f" ({m.class_label})" if m.generic else "")
+                for m in self.medicines))
+        parts.append(f"whose: {self.whose}")
+        return "; ".join(parts)
+
+
+class Term(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    condition: Condition | None = None
+    indicator: IndicatorKey | None = None
+    direction: QuestionDirection | None = None
+    intent: Intent | None = None
+    priority: int = 0
+    absorbs: bool = Field(default=False, description="Words inside it have no direction ('low sugar diet')")
+    en: list[str] = Field(default_factory=list)
+    zh: list[str] = Field(default_factory=list)
+
+
+class Words(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    en: list[str] = Field(default_factory=list)
+    zh: list[str] = Field(default_factory=list)
+
+
+class QuestionRules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    terms: dict[str, Term]
+    whose: dict[Literal["self", "other"], Words]
+    medicine_classes: dict[str, Words]
+    groups: dict[str, Words]
+    extended_release: Words
+
+
+@lru_cache(maxsize=1)
+def load_rules(path: Path = QUESTION_RULES) -> QuestionRules:
+    return QuestionRules.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+
+
+class QuestionReader:
+    """Builds the matchers once (about a second); `analyse` then takes a millisecond or two."""
+
+    def __init__(self, rules: QuestionRules | None = None):
+        from coach.medicines import load_drugs
+        from coach.triage.concepts import Concept
+
+        self.rules = rules or load_rules()
+        self.drugs = load_drugs()
+        concepts: dict[str, Concept] = {}
+
+        def add(key: str, words: Words | Term) -> None:
+            concepts[key] = Concept(id=key, label=key, figurative=False, hyperbole=False,
+                                    hypothetical_counts=False, en=tuple(words.en), zh=tuple(words.zh))
+
+        for name, term in self.rules.terms.items():
+            add(f"term:{name}", term)
+        for name, words in self.rules.whose.items():
+            add(f"whose:{name}", words)
+        for name, words in self.rules.medicine_classes.items():
+            add(f"class:{name}", words)
+        for name, words in self.rules.groups.items():
+            add(f"group:{name}", words)
+        add("release", self.rules.extended_release)
+        self.concepts = concepts
+        self._en = self._zh = None
+        self._spelling = None
+        self._names = self._medicine_names()
+
+    # -- matching --------------------------------------------------------------------------------------
+    def _pipeline(self, language: str):
+        import spacy
+
+        from coach.triage.concepts import ConceptMatcher
+
+        nlp = spacy.blank(language)
+        return nlp, ConceptMatcher(nlp, language, self.concepts)
+
+    @property
+    def en(self):
+        if self._en is None:
+            self._en = self._pipeline("en")
+        return self._en
+
+    @property
+    def zh(self):
+        if self._zh is None:
+            self._zh = self._pipeline("zh")
+        return self._zh
+
+    @property
+    def spelling(self):
+        if self._spelling is None:
+            from coach.triage.concepts import SpellingNormaliser, _words, known_english_words
+            self._spelling = SpellingNormaliser(_words(self.concepts.values()) | set(self._names),
+                                                known_english_words())
+        return self._spelling
+
+    def _spans(self, text: str) -> list[tuple[str, str, int, int]]:
+        """(concept key, words, start char, length in tokens) of every match, longest first where they
+        overlap."""
+        found = []
+        nlp, matcher = self.en
+        doc = matcher(self.spelling(nlp.make_doc(text)))
+        found += [(s.label_, s.text, s.start_char, s.start, s.end) for s in doc.spans["concepts"]]
+        if CJK.search(text):
+            nlp, matcher = self.zh
+            doc = matcher(nlp.make_doc(text))
+            found += [(s.label_, s.text, s.start_char, s.start + 10_000, s.end + 10_000)
+                      for s in doc.spans["concepts"]]
+        # A match inside a longer one of another term is part of it: "low sugar" in "low sugar diet" is a
+        # diet, not a low. Matches that only overlap both count ("how do I lower" and "lower my sugar").
+        kept: list[tuple[str, str, int, int, int]] = []
+        for span in sorted(found, key=lambda s: (-(s[4] - s[3]), s[3])):
+            label, _, _, start, end = span
+            family = label.split(":")[0]
+            inside = any(k[3] <= start and end <= k[4] and k[0].split(":")[0] == family
+                         and self._covers(k[0], label) for k in kept)
+            if not inside and not any(k[0] == label and k[3] < end and start < k[4] for k in kept):
+                kept.append(span)
+        return [(label, words, char, end - start) for label, words, char, start, end in
+                sorted(kept, key=lambda s: s[2])]
+
+    def _covers(self, outer: str, inner: str) -> bool:
+        """Whether a match of `outer` says all that a match of `inner` inside it would: "high blood sugar"
+        says what "blood sugar" does, "lower my blood sugar" does not (a direction, not the indicator).
+        A term that `absorbs` (a diet's name) takes the direction out of the words inside it."""
+        if not (outer.startswith("term:") and inner.startswith("term:")):
+            return outer == inner
+        o, i = self.rules.terms[outer[5:]], self.rules.terms[inner[5:]]
+        said = lambda t: {k for k in ("condition", "indicator", "direction", "intent") if getattr(t, k)}
+        return said(i) <= said(o) or (o.absorbs and i.direction is not None)
+
+    # -- medicines ----------------------------------------------------------------------------------------
+    def _medicine_names(self) -> dict[str, str]:
+        """Lower-case English name (or its first word) -> drug id."""
+        from coach.medicines import COMMON_WORDS
+
+        names: dict[str, str] = {}
+        for d in self.drugs.drugs:
+            for name in d.names + d.misspellings:
+                lowered = name.lower().replace("-", " ")
+                first = lowered.split()[0]
+                if first.isalpha() and len(first) >= 4 and first not in COMMON_WORDS:
+                    names.setdefault(first, d.id)
+        return names
+
+    def medicines(self, text: str) -> list[MedicineMention]:
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
+        by_id = {d.id: d for d in self.drugs.drugs}
+        found: dict[str, MedicineMention] = {}
+        for match in re.finditer(r"[A-Za-z][A-Za-z-]{3,}", text):
+            word = match.group(0).lower()
+            drug_id = self._names.get(word)
+            if drug_id is None and len(word) >= 6 and word not in self.spelling.known:
+                # A misspelt name: one letter off (two in a long name), same first letter.
+                limit = 2 if len(word) >= 9 else 1
+                near = process.extractOne(word, list(self._names), scorer=Levenshtein.distance,
+                                          score_cutoff=limit)
+                if near and near[0][0] == word[0]:
+                    drug_id = self._names[near[0]]
+            if drug_id and drug_id not in found:
+                found[drug_id] = self._mention(match.group(0), by_id[drug_id])
+        for d in self.drugs.drugs:
+            for name in d.zh:
+                if name and name in text and d.id not in found:
+                    found[d.id] = self._mention(name, d)
+        return list(found.values())
+
+    def _mention(self, written: str, drug) -> MedicineMention:
+        cls = self.drugs.class_of(drug)
+        return MedicineMention(written=written, drug_id=drug.id, generic=drug.names[0], drug_class=drug.drug_class,
+                               class_label=cls.label, group=cls.group)
+
+    # -- the analysis -------------------------------------------------------------------------------------
+    def analyse(self, text: str) -> QuestionAnalysis:
+        text = " ".join((text or "").split())
+        language = "zh" if len(CJK.findall(text)) >= 2 else "en"
+        spans = self._spans(text)
+        cues = [Cue(term=label, words=words, start=char) for label, words, char, _ in spans]
+        terms = [(self.rules.terms[label.split(":", 1)[1]], label, char) for label, _, char, _ in spans
+                 if label.startswith("term:")]
+        conditions = list(dict.fromkeys(t.condition for t, _, _ in terms if t.condition))
+        indicators = list(dict.fromkeys(t.indicator for t, _, _ in terms if t.indicator))
+        medicines = self.medicines(text)
+        by_class = {m.drug_class for m in medicines}
+        for label, words, _, _ in spans:
+            kind, name = label.split(":", 1) if ":" in label else (label, "")
+            if kind == "class" and name not in by_class:
+                cls = self.drugs.classes.get(name)
+                if cls is not None:
+                    medicines.append(MedicineMention(written=words, drug_class=name, class_label=cls.label,
+                                                     group=cls.group))
+                    by_class.add(name)
+            elif kind == "group" and not any(m.group == name for m in medicines):
+                medicines.append(MedicineMention(written=words, group=name, class_label=words))
+        for m in medicines:  # a medicine says what the question is about: "is metformin safe" -> diabetes
+            condition = GROUP_CONDITION.get(m.group)
+            if condition and condition not in conditions:
+                conditions.append(condition)
+        direction, side, unclear = _direction(terms, bool(medicines))
+        intents = _intents(terms, medicines, text)
+        whose = _whose([label for label, *_ in spans])
+        return QuestionAnalysis(
+            text=text, language=language, conditions=conditions, indicators=indicators, direction=direction,
+            side=side, side_unclear=unclear, intents=intents, whose=whose, medicines=medicines,
+            extended_release=any(label == "release" for label, *_ in spans) or _release_name(medicines, text,
+                                                                                           self.drugs),
+            cues=cues)
+
+
+GROUP_CONDITION = {"diabetes": "diabetes", "blood_pressure": "htn", "lipids": "lipids", "gout": "urate",
+                   "obesity": "obesity"}
+
+
+def _direction(terms, has_medicine: bool) -> tuple[str | None, str | None, bool]:
+    """The question's direction, the side of the value it is about, and whether its sides disagree.
+
+    Starting or stopping is about a medicine; raising or lowering says the side ("how do I bring my sugar
+    down" is about a high) and wins over a side named in passing only when they agree: "how do I lower my
+    sugar so I stop having hypos" names a low and a lowering, and which it asks is unclear.
+    """
+    directions = [t.direction for t, _, _ in terms if t.direction]
+    actions = [d for d in directions if d in ("start", "stop")]
+    sides = {SIDE[d] for d in directions if d in SIDE}
+    side = next(iter(sides)) if len(sides) == 1 else None
+    unclear = len(sides) > 1
+    if actions and (has_medicine or not sides):
+        return actions[0], side, unclear
+    moves = [d for d in directions if d in ("raise", "lower")]
+    if unclear:
+        return None, None, True
+    if moves:
+        return moves[0], side, False
+    named = [d for d in directions if d in ("high", "low")]
+    return (named[0] if named else None), side, False
+
+
+def _intents(terms, medicines: list[MedicineMention], text: str) -> list[str]:
+    """The intents cued, highest priority first (earlier first on a tie). A medicine named with no other
+    cue asks what it is for; a bare topic ("gout") asks what it is."""
+    cued: dict[str, tuple[int, int]] = {}
+    for term, _, char in terms:
+        if term.intent:
+            best = cued.get(term.intent)
+            key = (term.priority, -char)
+            if best is None or key > best:
+                cued[term.intent] = key
+    intents = sorted(cued, key=lambda i: cued[i], reverse=True)
+    if medicines and "food" in intents and "interactions" not in intents:
+        # "can he drink beer on metformin", "bananas with lisinopril": a food with a medicine
+        intents.insert(intents.index("food"), "interactions")
+    if medicines and not any(i in MEDICINE_INTENTS for i in intents):
+        # "metformin?" or "is lisinopril a water pill": about the medicine itself
+        weak = [i for i in intents if cued[i][0] <= 3]
+        intents = ["medicine_use"] + intents if len(weak) == len(intents) else intents
+    return intents
+
+
+MEDICINE_INTENTS = frozenset({"medicine_use", "side_effects", "interactions", "stopping", "missed_dose", "onset"})
+
+
+def _whose(labels: list[str]) -> str:
+    if "whose:other" in labels:
+        return "other"
+    if "whose:self" in labels:
+        return "self"
+    return "general"
+
+
+def _release_name(medicines: list[MedicineMention], text: str, drugs) -> bool:
+    """A brand that is itself a slow-release form ("拜新同", "Adalat LA")."""
+    lowered = text.lower()
+    by_id = {d.id: d for d in drugs.drugs}
+    return any(r.lower() in lowered for m in medicines if m.drug_id for r in by_id[m.drug_id].release)
+
+
+@lru_cache(maxsize=1)
+def default_reader() -> QuestionReader:
+    return QuestionReader()
+
+
+def analyse(text: str) -> QuestionAnalysis:
+    return default_reader().analyse(text)
