@@ -81,6 +81,12 @@ bench: setup
 bench-triage: setup
 	$(BIN)/python bench/triage.py
 
+# Answers on the labelled question set: answer precision, abstention, direction and intent errors, groundedness,
+# latency, dev and test apart (bench/answers.py; results in bench/results/answers.json).
+.PHONY: bench-answers
+bench-answers: setup
+	$(BIN)/python bench/answers.py
+
 .PHONY: bench-load
 bench-load: setup
 	$(BIN)/python bench/load.py

@@ -51,7 +51,26 @@ def check() -> None:
         corpus = kb.load_corpus()
     except CorpusError as exc:
         _fail(str(exc))
+    problems = passage_metadata_problems(corpus)
+    if problems:
+        _fail(f"{len(problems)} problem(s) in what passages say they answer:\n" + "\n".join(f"  {p}" for p in problems))
     out.print(f"{len(corpus.documents)} documents, {len(corpus.passages)} passages: OK")
+
+
+def passage_metadata_problems(corpus) -> list[str]:
+    """Every passage says what it answers (`Answers:`), and its `Medicines:` are ids of rules/drugs.yaml."""
+    from coach.medicines import load_drugs
+    drugs = load_drugs()
+    known = set(drugs.classes) | {d.id for d in drugs.drugs}
+    problems = []
+    for p in corpus.passages:
+        if not p.answers:
+            problems.append(f"{p.path}:{p.line}: passage {p.id} has no 'Answers:' line")
+        unknown = [m for m in p.medicines if m not in known]
+        if unknown:
+            problems.append(f"{p.path}:{p.line}: passage {p.id}: 'Medicines:' names {unknown}, not class or drug "
+                            "ids of coach/rules/drugs.yaml")
+    return problems
 
 
 @app.command()

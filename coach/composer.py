@@ -7,6 +7,7 @@ each followed by the marker of the passage it comes from.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
@@ -19,6 +20,7 @@ from coach.goals import RiskGoal
 from coach.models import (
     CANONICAL_UNITS, LABELS, Citation, Escalation, Indicator, IndicatorFinding, Reading, pair_blood_pressure,
 )
+from coach.question import MEDICINE_INTENTS, QuestionAnalysis
 from coach.quoting import Topic, WordWeights, choose
 from coach.scope import ScopeCheck
 from coach.self_care import self_care_for
@@ -108,14 +110,35 @@ def compose_safety_check(triage: TriageResult, lookup: Lookup, region: str = "gl
     return text, citations.items
 
 
+HELP_WITH = ("I can help with blood pressure, blood sugar, cholesterol, uric acid and weight: your readings, what "
+             "they mean, and what the guidelines advise.")
+
+
+def compose_unanswered(analysis: QuestionAnalysis | None, recorded_for_team: bool) -> str:
+    """Plain words when no passage answers the question: say so, say who can, never pad with a neighbour."""
+    text = "The guidelines I work from don't answer that question, so I won't guess."
+    medicines = [m for m in (analysis.medicines if analysis else []) if m.drug_id or m.drug_class]
+    if medicines or (analysis and analysis.intent in MEDICINE_INTENTS):
+        name = medicines[0].written if medicines else "your medicine"
+        text += (f" A pharmacist, or the clinician who prescribed {name}, can answer questions about it; the "
+                 "leaflet in the pack also lists its side effects and what to do about a missed dose.")
+    else:
+        text += " Your clinician or care team can answer it."
+    if recorded_for_team:
+        text += " I've passed your question on to your care team."
+    return f"{text} {HELP_WITH}"
+
+
 def compose_answer(question: str, findings: list[IndicatorFinding], passages: list[GuidelinePassage],
                    triage: TriageResult, scope: ScopeCheck, recorded: list[Reading], problems: list[str],
                    lookup: Lookup, follow_up: Escalation | None = None,
-                   weights: WordWeights | None = None, goals: Sequence[RiskGoal] = ()) -> tuple[str, list[Citation]]:
+                   weights: WordWeights | None = None, goals: Sequence[RiskGoal] = (),
+                   prefer: set[str] | None = None, asks: Sequence[str] = ()) -> tuple[str, list[Citation]]:
     """The answer and its citations. `question` is what quotes are chosen by (the question, plus the one a
-    follow-up refers to); `weights` says how much each shared word counts (all the same without)."""
+    follow-up refers to); `weights` says how much each shared word counts (all the same without); `prefer`
+    names the passages that declare they answer what the question asks."""
     citations = Citations(lookup)
-    topic = Topic.of(question, weights)
+    topic = Topic.of(question, weights, asks)
     parts: list[str] = []
     if recorded:
         parts.append("I've recorded " + _join([_reading_words(r) for r in _pairs(recorded)]) + ".")
@@ -139,30 +162,50 @@ def compose_answer(question: str, findings: list[IndicatorFinding], passages: li
     elif scope.scope == "unrelated" and not recorded and not problems and triage.level == "none":
         return ("That's outside what I can help with. I can help with blood pressure, blood sugar, cholesterol, "
                 "uric acid and weight: your readings, what they mean, and what the guidelines advise."), []
-    for finding in _relevant(findings, question):
-        parts.append(_finding_words(finding) + f" {citations.cite(finding.passage_id)}.")
+    relevant = _relevant(findings, question)
+    about_person: list[str] = []  # what the question means for this person: their findings, goals, follow-up
+    for finding in relevant:
+        about_person.append(_finding_words(finding) + f" {citations.cite(finding.passage_id)}.")
         if care := self_care_for(finding):  # what to do now ("take 15-20 g of sugar"), in the rule's words
-            parts.append(f"{care.advice} {citations.cite(care.passage)}.")
+            about_person.append(f"{care.advice} {citations.cite(care.passage)}.")
     for goal in goals:
-        parts.append(goal_sentence(goal, citations))
+        about_person.append(goal_sentence(goal, citations))
     if follow_up is not None:
-        parts.append(follow_up_sentence(follow_up, citations))
+        about_person.append(follow_up_sentence(follow_up, citations))
     used = {c.passage_id for c in citations.items}
-    if scope.scope == "in_scope" and not recorded and not problems and not goals and triage.level == "none" and not any(
-            mentions(f.indicator, question) for f in findings) and not choose(passages[:3], topic):
+    if prefer is None and scope.scope == "in_scope" and not recorded and not problems and not goals and \
+            triage.level == "none" and not any(mentions(f.indicator, question) for f in findings) and \
+            not choose(passages[:3], topic):
         # Nothing in the question matches the guidelines or the person's data: say so rather than pad.
         return ("I couldn't find guideline advice on that. I can help with blood pressure, blood sugar, "
                 "cholesterol, uric acid and weight: your readings, what they mean, and what the guidelines "
                 "advise."), []
+    quotes: list[str] = []
     if scope.scope != "other_person":
-        for passage, excerpt in choose(passages, topic, skip=used):
-            parts.append(f"{excerpt} {citations.cite(passage, passage.score)}")
+        for passage, excerpt in choose(passages, topic, skip=used, prefer=prefer):
+            quotes.append(f"{excerpt} {citations.cite(passage, passage.score)}")
+    # A question is answered first, then what it means for the person; a message that gave readings hears
+    # first what they mean.
+    parts += (quotes + about_person) if prefer is not None and not recorded else (about_person + quotes)
     if not parts:
         parts.append("I couldn't find guideline advice on that. Could you ask it another way, or tell me which "
                      "condition it is about?")
     parts.append("This is general guidance from the guidelines, not a diagnosis; your clinician can tell "
                  "you what it means for you.")
-    return " ".join(parts), citations.items
+    return renumber(" ".join(parts), citations.items)
+
+
+MARKER = re.compile(r"\[(\d+)\]")
+
+
+def renumber(text: str, citations: list[Citation]) -> tuple[str, list[Citation]]:
+    """Keep the citations the text uses, numbered 1, 2, 3... in order of first use."""
+    order: dict[int, int] = {}
+    for m in MARKER.findall(text):
+        order.setdefault(int(m), len(order) + 1)
+    by_marker = {c.marker: c for c in citations}
+    text = MARKER.sub(lambda m: f"[{order[int(m.group(1))]}]" if int(m.group(1)) in order else m.group(0), text)
+    return text, [by_marker[old].model_copy(update={"marker": new}) for old, new in order.items() if old in by_marker]
 
 
 def self_care_sentences(findings: list[IndicatorFinding], question: str, citations: Citations) -> list[str]:

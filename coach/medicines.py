@@ -38,6 +38,8 @@ class Drug(BaseModel):
     zh: list[str] = Field(default_factory=list)
     misspellings: list[str] = Field(default_factory=list)
     release: list[str] = Field(default_factory=list, description="Extended or modified release forms")
+    release_names: list[str] = Field(default_factory=list, description="Names (brands) that are themselves a "
+                                     "slow-release form, which must not be cut or crushed")
 
 
 class DrugLexicon(BaseModel):

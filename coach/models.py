@@ -321,6 +321,14 @@ class CoachReply(BaseModel):
     recorded_readings: list[Reading] = Field(default_factory=list)
     reading_problems: list[str] = Field(default_factory=list)
     scope: Literal["in_scope", "medication_change", "diagnosis", "other_person", "unrelated"] = "in_scope"
+    question: "QuestionAnalysis | None" = Field(default=None, description="What the message asks")
+    answerability: "Answerability | None" = Field(default=None, description="Whether the passages answer it")
     verification: Verification
     backend: str
     timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+from coach.answering import Answerability  # noqa: E402 - they import this module's neighbours, not CoachReply
+from coach.question import QuestionAnalysis  # noqa: E402
+
+CoachReply.model_rebuild()

@@ -62,11 +62,24 @@ class QuestionAnalysis(BaseModel):
     whose: Whose = "general"
     medicines: list[MedicineMention] = Field(default_factory=list)
     extended_release: bool = Field(default=False, description="It names a slow-release form (ER, XL, 控释)")
+    outside: list[str] = Field(default_factory=list, description="Words naming what the guidelines do not cover")
     cues: list[Cue] = Field(default_factory=list)
 
     @property
     def intent(self) -> str | None:
         return self.intents[0] if self.intents else None
+
+    def english_query(self) -> str:
+        """What the question asks, in the guidelines' English words ("side effects statin atorvastatin"):
+        added to the search, so that a question in Chinese, or in words no passage uses, still finds the
+        passages about what it asks."""
+        words = [INTENT_WORDS.get(i, "") for i in self.intents[:2]]
+        side = {"high": "high", "low": "low"}.get(self.side or "", "")
+        words += [f"{side} {INDICATOR_WORDS[i]}".strip() for i in self.indicators if i in INDICATOR_WORDS]
+        words += [CONDITION_WORDS[c] for c in self.conditions if c in CONDITION_WORDS and not self.indicators]
+        for m in self.medicines:
+            words += [x for x in (m.generic, m.class_label) if x]
+        return " ".join(dict.fromkeys(w for w in words if w))
 
     def summary(self) -> str:
         """One line for the retrieval step: intent, topic, direction, medicines, whose."""
@@ -82,6 +95,8 @@ class QuestionAnalysis(BaseModel):
             parts.append("medicines: " + ", ".join(
                 f"{m.written} = {m.generic or m.class_label}" + (f" ({m.class_label})" if m.generic else "")
                 for m in self.medicines))
+        if self.outside:
+            parts.append(f"outside the guidelines: {', '.join(self.outside)}")
         parts.append(f"whose: {self.whose}")
         return "; ".join(parts)
 
@@ -95,6 +110,7 @@ class Term(BaseModel):
     intent: Intent | None = None
     priority: int = 0
     absorbs: bool = Field(default=False, description="Words inside it have no direction ('low sugar diet')")
+    outside: bool = Field(default=False, description="It names what the guidelines do not cover (prices, apps)")
     en: list[str] = Field(default_factory=list)
     zh: list[str] = Field(default_factory=list)
 
@@ -211,7 +227,7 @@ class QuestionReader:
         if not (outer.startswith("term:") and inner.startswith("term:")):
             return outer == inner
         o, i = self.rules.terms[outer[5:]], self.rules.terms[inner[5:]]
-        said = lambda t: {k for k in ("condition", "indicator", "direction", "intent") if getattr(t, k)}
+        said = lambda t: {k for k in ("condition", "indicator", "direction", "intent", "outside") if getattr(t, k)}
         return said(i) <= said(o) or (o.absorbs and i.direction is not None)
 
     # -- medicines ----------------------------------------------------------------------------------------
@@ -291,8 +307,27 @@ class QuestionReader:
             side=side, side_unclear=unclear, intents=intents, whose=whose, medicines=medicines,
             extended_release=any(label == "release" for label, *_ in spans) or _release_name(medicines, text,
                                                                                            self.drugs),
+            outside=[words for label, words, _, _ in spans if label.startswith("term:")
+                     and self.rules.terms[label[5:]].outside],
             cues=cues)
 
+
+INTENT_WORDS = {
+    "definition": "what is", "classification": "categories range normal high", "causes": "causes risk factors",
+    "symptoms": "symptoms signs", "complications": "complications damage over time", "screening":
+    "screening checks tests how often", "target": "target goal", "measuring": "how to measure",
+    "lifestyle": "lifestyle changes", "food": "food diet eating", "treatment": "treatment medicines",
+    "medicine_use": "how to take medicine", "side_effects": "side effects", "interactions": "interactions taken together",
+    "stopping": "stopping suddenly", "missed_dose": "missed dose", "onset": "how soon it works weeks",
+    "prognosis": "remission reversed lifelong", "emergency": "emergency urgent care",
+}
+INDICATOR_WORDS = {
+    "blood_pressure": "blood pressure", "glucose": "blood glucose", "hba1c": "HbA1c", "ldl_c": "LDL cholesterol",
+    "hdl_c": "HDL cholesterol", "total_cholesterol": "cholesterol", "triglycerides": "triglycerides",
+    "uric_acid": "uric acid urate", "weight": "weight", "bmi": "BMI", "waist": "waist", "heart_rate": "heart rate pulse",
+}
+CONDITION_WORDS = {"htn": "hypertension", "diabetes": "diabetes", "lipids": "cholesterol", "urate": "gout urate",
+                   "obesity": "obesity"}
 
 GROUP_CONDITION = {"diabetes": "diabetes", "blood_pressure": "htn", "lipids": "lipids", "gout": "urate",
                    "obesity": "obesity"}
@@ -357,7 +392,7 @@ def _release_name(medicines: list[MedicineMention], text: str, drugs) -> bool:
     """A brand that is itself a slow-release form ("拜新同", "Adalat LA")."""
     lowered = text.lower()
     by_id = {d.id: d for d in drugs.drugs}
-    return any(r.lower() in lowered for m in medicines if m.drug_id for r in by_id[m.drug_id].release)
+    return any(r.lower() in lowered for m in medicines if m.drug_id for r in by_id[m.drug_id].release_names)
 
 
 @lru_cache(maxsize=1)

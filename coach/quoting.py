@@ -82,6 +82,23 @@ INTENTS = (
 )
 
 
+# Words a passage uses where it says what an intent of the question analysis asks for: the sentence of a
+# passage on low glucose that lists its signs, not the one that defines it, answers "what are the signs".
+ANSWER_WORDS = {
+    "symptoms": "symptom symptoms sign signs feel feeling shaky sweating thirst tired blurred", "causes":
+    "cause causes risk factor factors raise raises lead leads inherit genes", "complications":
+    "damage complication complications over time harm", "screening": "check checked test tested exam screen "
+    "screening every year yearly", "target": "target goal aim below under", "measuring": "measure measuring "
+    "cuff reading readings", "lifestyle": "lifestyle exercise activity diet weight", "food": "eat eating food "
+    "foods drink portion", "treatment": "treatment treat medicine medicines", "medicine_use": "used take taking "
+    "works", "side_effects": "side effect effects cause causes", "interactions": "together with combine combined "
+    "interact", "stopping": "stop stopping suddenly", "missed_dose": "missed dose forget forgotten", "onset":
+    "week weeks month months days effect full", "prognosis": "remission reverse reversed cure lifelong outlook",
+    "definition": "means called is", "classification": "category categories range stage level", "emergency":
+    "emergency call urgent immediately",
+}
+
+
 def intents_of(question: str) -> tuple[Intent, ...]:
     return tuple(i for i in INTENTS if i.asked.search(question))
 
@@ -122,14 +139,25 @@ class Topic:
     context: frozenset[str] = frozenset()  # the words of statements around the question
 
     @classmethod
-    def of(cls, question: str, weights: WordWeights | None = None) -> Topic:
+    def of(cls, question: str, weights: WordWeights | None = None, asks: Sequence[str] = ()) -> Topic:
+        """`asks`: the intents the question analysis found; the words that name each in a passage count
+        as naming what is asked, like the intents read here."""
         intents = intents_of(question)
-        added = frozenset().union(*(stems(i.search) | i.marks for i in intents))
+        added = frozenset().union(*(stems(i.search) | i.marks for i in intents),
+                                  *(stems(ANSWER_WORDS.get(a, "")) for a in asks[:1]))
         sentences = [s for s in SENTENCE.findall(NEGATED.sub(" ", question)) if s.strip()]
         asks = [s for s in sentences if s.rstrip().endswith(("?", "？"))] or sentences
         own = stems(" ".join(asks)) - added  # "aim", "target", "goal" name what is asked once, as `added`
         context = stems(" ".join(s for s in sentences if s not in asks)) - own - added
         return cls(own, intents, weights or WordWeights(), added, context)
+
+    def unknown(self) -> float:
+        """The share of the question's own words of four letters or more that no guideline passage uses:
+        "insurance", "walmart", "amoxicillin" say the question is about something the corpus does not hold."""
+        own = [w for w in self.words if len(w) >= 4 and w.isalpha()]
+        if not own or not self.weights.size:
+            return 0.0
+        return sum(self.weights.df.get(w, 0) == 0 for w in own) / len(own)
 
     def score(self, found: frozenset[str]) -> float:
         """The weights of the question's words found, half those of its context's, and half the weight of
@@ -260,13 +288,23 @@ class Quotable(Protocol):
     heading_path: Sequence[str]
 
 
+def coverage(text: str, topic: Topic) -> float:
+    """How much of the question's own words (by weight) a passage's best excerpt holds, 0 to 1."""
+    quote = excerpt(text, topic)
+    total = sum(topic.weights(w) for w in topic.words)
+    if quote is None or not total:
+        return 0.0
+    return sum(topic.weights(w) for w in topic.words & quote.words) / total
+
+
 def choose(passages: Sequence[Quotable], topic: Topic, skip: set[str] = frozenset(),
-           limit: int = 2) -> list[tuple[Quotable, str]]:
+           limit: int = 2, prefer: set[str] | None = None) -> list[tuple[Quotable, str]]:
     """The passages to quote (at most `limit`) with their excerpts.
 
     When some passage's heading names what the question asks for, only those are quoted, and of those only
     the ones sharing a word of the question's own when some do: "what should my LDL be?" wants an LDL goal,
-    not the HbA1c goal passage beside it. A passage whose excerpt and heading say less than half of what
+    not the HbA1c goal passage beside it. `prefer`, when given, names the passages that declare they answer
+    what the question asks (its intent), in place of reading headings. A passage whose excerpt and heading say less than half of what
     the best one's say about the question is left out ("diet alone will not solve gout" next to "beer
     raises urate"); the rest keep the retriever's order.
     """
@@ -276,7 +314,7 @@ def choose(passages: Sequence[Quotable], topic: Topic, skip: set[str] = frozense
             continue
         heading = passage.heading_path[-1] if passage.heading_path else ""
         relevance = quote.score + topic.score(stems(heading) - quote.words)  # a word counts once
-        named = topic.named_by(heading)
+        named = passage.id in prefer if prefer is not None else topic.named_by(heading)
         on_topic = named and bool(topic.words & (quote.words | stems(heading)))
         scored.append((named, on_topic, relevance, passage, quote.text))
     scored = [s for s in scored if s[1]] or [s for s in scored if s[0]] or scored

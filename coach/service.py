@@ -10,11 +10,13 @@ from typing import Callable
 from knowledge.models import SearchFilters
 from knowledge.retrieve import HybridRetriever, QueryError
 
-from coach.assessment import assess
+from coach.answering import assess
+from coach.assessment import assess as assess_readings
 from coach.composer import (
-    Citations, compose_answer, compose_emergency, compose_safety_check, escalation_for, follow_up_sentence,
-    goal_sentence, self_care_sentences,
+    Citations, compose_answer, compose_emergency, compose_safety_check, compose_unanswered, escalation_for,
+    follow_up_sentence, goal_sentence, self_care_sentences,
 )
+from coach.question import QuestionReader, default_reader
 from coach.generation import Generator
 from coach.goals import risk_goals
 from coach.follow_up import follow_up_for
@@ -24,15 +26,19 @@ from coach.models import (
 from coach.profile.parse import clarified_glucose, parse_readings
 from coach.profile.store import EscalationRecord, ProfileStore
 from coach.prompts import render
-from coach.quoting import WordWeights, about_status, search_words
+from coach.quoting import Topic, WordWeights, about_status, coverage, search_words
 from coach.scope import check_scope
-from coach.text import READING_NUMBERS, TOPICS, english_terms, mentions, without_numbers
+from coach.text import (
+    READING_NUMBERS, TOPICS, distinct_sentences, english_terms, mentions, without_numbers, without_other_numbers,
+)
 from coach.triage import Triage, default_triage
 from coach.triage.semantic import SemanticNet
 from coach.verify import MARKER, verify
 
 MAX_MESSAGE_CHARS = 4000
 HISTORY_TURNS = 6
+CJK = re.compile(r"[\u3400-\u9fff]")
+ANSWER_CANDIDATES = 10  # passages retrieved for a question; the best fits of them are quoted
 READINGS_WINDOW_DAYS = 90
 # Words that point back at the previous question: "what about it?", "is that bad?".
 FOLLOW_UP = re.compile(r"\b(it|that|this|those|these|them|they)\b", re.I)
@@ -82,6 +88,10 @@ class Coach:
         if self._triage is None:
             self._triage = shared_triage(self.retriever.index.embed_model)
         return self._triage
+
+    @property
+    def reader(self) -> QuestionReader:
+        return default_reader()  # built once per process (about 3 s) and shared, like the triage layers
 
     @property
     def backend(self) -> str:
@@ -146,24 +156,53 @@ class Coach:
             escalation = follow_up
         t = lap("assess", t)
         passages = self._passages(text, findings, region, history or [], numbers_are_readings=bool(
-            parsed.readings or parsed.problems))
+            parsed.readings or parsed.problems), top_k=ANSWER_CANDIDATES)
         # A red flag told as past history ("two years ago I had chest pain") is not happening now: its
         # emergency advice does not answer what was asked.
         passages = [p for p in passages if p.id not in {h.passage_id for h in result.history}]
         t = lap("retrieve", t)
 
         # The composer judges relevance on the question plus, for a follow-up, the question it refers to.
-        topic = " ".join(x for x in (self._referent(text, findings, history or []), text, english_terms(text)) if x)
+        referent = self._referent(text, findings, history or [])
+        topic = " ".join(x for x in (referent, text, english_terms(text)) if x)
+        question = self.reader.analyse(" ".join(x for x in (referent, distinct_sentences(text)) if x))
+        words = Topic.of(topic, self._word_weights(), question.intents)
+        answerability = assess(question, passages, [coverage(p.text, words) for p in passages],
+                               unknown=words.unknown())
+        # A passage about the other side of the value asked about is never quoted; the rest are offered to
+        # the composer best fit first (retrieval finds the candidates, the fit orders them), or for a message
+        # that gave readings in the search's order.
+        if recorded or parsed.problems:  # the search carries what the readings mean: its order is the better one
+            conflicting = {f.passage_id for f in answerability.fits if f.conflict}
+            passages = [p for p in passages[:self.retriever.top_k] if p.id not in conflicting]
+        else:
+            by_id = {p.id: p for p in passages}
+            passages = [by_id[f.passage_id] for f in answerability.fits if f.conflict is None][:self.retriever.top_k]
+        prefer = None  # which of them to quote is still read from headings and shared words (composer)
+        t = lap("analyse", t)
         goals = risk_goals(profile, text, findings)
+        if self._unanswered(answerability, scope.scope, recorded, parsed.problems, goals, result, findings, topic):
+            if profile is not None:  # the team sees what the guidelines do not cover, and can extend them
+                self.store.add_escalation(EscalationRecord(
+                    profile_id=profile.id, level="unanswered", reason="a question the guidelines do not answer",
+                    passage_id=answerability.best or "", evidence=question.summary(), message=text,
+                    created_at=now))
+            timings["total"] = round((time.perf_counter() - started) * 1000, 2)
+            return CoachReply(text=(" ".join(notes) + " " if notes else "") + compose_unanswered(
+                question, profile is not None), indicators=findings, escalation=escalation,
+                red_flags_checked=result.checked, triage=result, recorded_readings=recorded,
+                reading_problems=parsed.problems, scope=scope.scope, question=question, answerability=answerability,
+                verification=Verification(passed=True), backend="composer", timings_ms=timings)
         composed, citations = compose_answer(topic, findings, passages, result, scope, recorded, parsed.problems,
-                                             self._lookup, follow_up, self._word_weights(), goals=goals)
+                                             self._lookup, follow_up, self._word_weights(), goals=goals,
+                                             prefer=prefer, asks=question.intents)
         reply_text, verification, backend = composed, Verification(passed=True), "composer"
         # Rule-decided advice is never left to a model: urgent replies and the scope guard are the composer's,
         # and a routine follow-up is the composer's sentence appended to a generated answer.
         if self.generator is not None and (escalation is None or follow_up is not None) and scope.scope == "in_scope":
             reply_text, citations, verification, backend = self._generate(text, findings, passages, citations,
                                                                           composed, history or [], recorded,
-                                                                          follow_up, goals)
+                                                                          follow_up, goals, question)
         t = lap("generate", t)
         if notes:
             reply_text = " ".join(notes) + " " + reply_text
@@ -171,7 +210,19 @@ class Coach:
         return CoachReply(text=reply_text, citations=citations, indicators=findings,
                           escalation=escalation, red_flags_checked=result.checked, triage=result,
                           recorded_readings=recorded, reading_problems=parsed.problems, scope=scope.scope,
+                          question=question, answerability=answerability,
                           verification=verification, backend=backend, timings_ms=timings)
+
+    @staticmethod
+    def _unanswered(answerability, scope: str, recorded, problems, goals, triage, findings, topic: str) -> bool:
+        """Whether to say plainly that the guidelines do not answer this: a question in scope, with nothing
+        else to say (no reading given, nothing urgent, no finding it is about), that no retrieved passage
+        fits well enough (the calibrated fit, coach/answering.py)."""
+        if answerability.answered or scope != "in_scope" or recorded or problems or goals or triage.level != "none":
+            return False
+        if any(mentions(f.indicator, topic) for f in findings):
+            return False
+        return True
 
     def prompt_for(self, message: str, profile: Profile | None = None, history: list[Turn] | None = None,
                    region: str | None = None) -> str:
@@ -213,13 +264,13 @@ class Coach:
             readings = stored + [r for r in new if r.id is None or r.id not in known]
         else:
             readings = new
-        return assess(profile or Profile(id="anonymous", display_name="You", region=region), readings, now)
+        return assess_readings(profile or Profile(id="anonymous", display_name="You", region=region), readings, now)
 
     def _passages(self, text: str, findings: list[IndicatorFinding], region: str, history: list[Turn],
-                  numbers_are_readings: bool = True):
+                  numbers_are_readings: bool = True, top_k: int | None = None):
         try:
             return self.retriever.search(self._query(text, findings, history, numbers_are_readings),
-                                         filters=SearchFilters(region=region)).passages
+                                         filters=SearchFilters(region=region), top_k=top_k).passages
         except QueryError:
             return []
 
@@ -227,6 +278,7 @@ class Coach:
         # A small local model reads a long prompt slowly (about 7 s for five whole passages on 2 cores):
         # its generator may ask for fewer, shorter passages.
         max_passages, max_chars = getattr(self.generator, "prompt_budget", (None, None))
+        max_passages = max_passages or self.retriever.top_k  # the best fits: the rest are there to rank
         citations = Citations(self._lookup)
         for p in passages[:max_passages]:
             citations.cite(p, p.score)
@@ -240,13 +292,13 @@ class Coach:
         return prompt, citations
 
     def _generate(self, question, findings, passages, composed_citations, composed_text, history, recorded,
-                  follow_up=None, goals=()):
+                  follow_up=None, goals=(), asked=None):
         """Generate, verify, regenerate once; then fall back to the composer's answer."""
         prompt, citations = self._prompt(question, findings, passages, history)
         problems: list[str] = []
         for attempt in range(1, self.max_attempts + 1):
             text = self.generator.generate(prompt).strip()
-            check = verify(text, citations.items, findings, question, recorded)
+            check = verify(text, citations.items, findings, question, recorded, asked)
             if check.passed:
                 for advice in self_care_sentences(findings, question, citations):
                     text += " " + advice  # rule-decided, like the follow-up: not left to the model
@@ -268,8 +320,15 @@ class Coach:
         pressure"; only which indicator for a target, signs or how to measure, whatever its status), words
         for what it asks ("target goal"), and for a follow-up ("what can I do about it?") the previous
         question it refers to."""
-        asked = without_numbers(text) if numbers_are_readings else text
+        text = distinct_sentences(text)
+        # A number with a unit no reading has ("360 mg", "10 days") would match a threshold by chance.
+        asked = without_numbers(text) if numbers_are_readings else without_other_numbers(text)
         asked = " ".join(x for x in (asked, english_terms(text)) if x)  # 中风 -> stroke: the guidelines are English
+        # What a question in Chinese asks, in the guidelines' English words ("阿托伐他汀副作用" -> "side effects
+        # atorvastatin statin"); an English question keeps its own words (added to them, these words pulled
+        # general passages ahead of specific ones)
+        if CJK.search(text):
+            asked += " " + self.reader.analyse(text).english_query()
         follow_up = self._refers_to(text, findings, history)
         about = [f for f in findings if mentions(f.indicator, text + " " + follow_up)]
         if follow_up and about and _reported_readings(history):

@@ -62,6 +62,17 @@ def without_numbers(text: str) -> str:
     return " ".join(READING_NUMBERS.sub(" ", text).split())
 
 
+# Numbers with a unit that no reading has: a dose, a duration, a count ("360 mg", "10 days", "2 tablets").
+OTHER_NUMBERS = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:mg|mcg|µg|ug|g|grams?|units?|iu|ml|days?|weeks?|wks?|months?|"
+                           r"years?|yrs?|hours?|hrs?|h|minutes?|mins?|tablets?|pills?|times?|x|cups?|glass(?:es)?|"
+                           r"drinks?|servings?|steps?|kcal|calories)\b|\d+\s*(?:毫克|克|天|周|个月|年|小时|片|粒|次|杯)",
+                           re.I)
+
+
+def without_other_numbers(text: str) -> str:
+    return " ".join(OTHER_NUMBERS.sub(" ", text).split())
+
+
 # The guidelines are written in English: a question in Chinese ("中风有哪些症状？") shares no word with them.
 # These Chinese terms, for what the guidelines cover, add their English words to what is searched and to
 # the words quotes are chosen by ("stroke symptoms signs"); the person's message itself is not changed, and
@@ -92,3 +103,13 @@ def english_terms(text: str) -> str:
     for match in _CHINESE_TERM.finditer(text):
         words += [w for w in CHINESE_TERMS[match.group(0)].split() if w not in words]
     return " ".join(words)
+
+
+def distinct_sentences(text: str) -> str:
+    """The text with each sentence kept once: a message pasted or sent twice searches like the message once."""
+    sentences, start = [], 0
+    for m in SENTENCE_END.finditer(text):
+        sentences.append(text[start:m.end()].strip())
+        start = m.end()
+    sentences.append(text[start:].strip())
+    return " ".join(dict.fromkeys(s for s in sentences if s))

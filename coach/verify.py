@@ -9,6 +9,7 @@ import re
 
 from coach.indicators import load_rules
 from coach.models import Citation, IndicatorFinding, Reading, Verification
+from coach.question import QuestionAnalysis, analyse
 from coach.units import to_canonical
 
 MARKER = re.compile(r"\[(\d+)\]")
@@ -21,9 +22,12 @@ REASSURING = re.compile(r"\b(?:not bad|nothing to worry|perfectly (?:fine|normal
 
 
 def verify(text: str, citations: list[Citation], findings: list[IndicatorFinding], question: str,
-           readings: list[Reading] = ()) -> Verification:
-    """Check `text` against the evidence it may use; `readings` are the ones recorded this turn."""
+           readings: list[Reading] = (), asked: QuestionAnalysis | None = None) -> Verification:
+    """Check `text` against the evidence it may use; `readings` are the ones recorded this turn; `asked`,
+    the analysis of the question, for the side of the value it is about."""
     problems: list[str] = []
+    if (wrong_side := _other_side(text, asked)) is not None:
+        problems.append(wrong_side)
     markers = {int(m) for m in MARKER.findall(text)}
     known = {c.marker for c in citations}
     if unknown := sorted(markers - known):
@@ -41,7 +45,9 @@ def verify(text: str, citations: list[Citation], findings: list[IndicatorFinding
     quoted = " ".join(" ".join(c.quote.split()) for c in citations)
     for dose in DOSE.finditer(text):
         # An amount the cited guideline itself states (sodium 1500 mg a day) is not a medicine dose.
-        if " ".join(dose.group(0).split()) not in quoted:
+        # Whole amounts only: "10 mg" is not in "110 mg/dL".
+        amount = re.escape(" ".join(dose.group(0).split()))
+        if not re.search(rf"(?<![\d.]){amount}(?![\w/])", quoted):
             problems.append(f"gives a dosing instruction: {dose.group(0)!r}")
             break
     return Verification(passed=not problems, problems=problems)
@@ -96,3 +102,16 @@ def _contradictions(text: str, findings: list[IndicatorFinding]) -> list[str]:
             if f.severity >= 2 and REASSURING.search(sentence):
                 problems.append(f"reassures about a {f.indicator.replace('_', ' ')} that is {f.label!r}")
     return problems
+
+
+def _other_side(text: str, asked: QuestionAnalysis | None) -> str | None:
+    """The answer is about the other side of the value the question asked about: "how do I lower my sugar"
+    answered with what to do for a low. Read with the same analysis as the question."""
+    if asked is None or asked.side is None:
+        return None
+    said = analyse(MARKER.sub(" ", text))
+    same_value = not said.indicators or not asked.indicators or set(said.indicators) & set(asked.indicators)
+    if said.side and said.side != asked.side and not said.side_unclear and same_value:
+        return (f"answers about a {said.side} value when the question is about a {asked.side} one "
+                f"({asked.direction})")
+    return None

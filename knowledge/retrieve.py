@@ -187,9 +187,11 @@ class HybridRetriever:
         dense = best_per_passage(by_text + by_keys)
         dense_rank = {pid: r for r, (pid, _) in enumerate(dense, start=1)}
         lexical_rank = {pid: r for r, (pid, _) in enumerate(lexical, start=1)}
+        similarity = dict(dense)
         passages = [GuidelinePassage.from_passage(self.passages[pid], score=round(score, 6),
                                                   dense_rank=dense_rank.get(pid),
-                                                  lexical_rank=lexical_rank.get(pid))
+                                                  lexical_rank=lexical_rank.get(pid),
+                                                  similarity=round(similarity[pid], 4) if pid in similarity else None)
                     for pid, score in fused]
         if not passages:
             notes.append("No guideline passage matches these filters.")

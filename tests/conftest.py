@@ -93,29 +93,35 @@ def mini_corpus(tmp_path) -> Path:
     write_doc(root, "demo-bp-us", """
         ## Blood pressure categories {#bp-categories}
         Source section: 3.3, Table 6
+        Answers: classification
+        Indicators: blood_pressure
 
         Under the demo US guideline, a blood pressure of 130-139 mmHg systolic or 80-89 mmHg diastolic
         is stage 1 hypertension. Readings of 140/90 mmHg or higher are stage 2 hypertension.
 
         ## Home measurement {#home-measurement}
+        Answers: measuring
 
         Sit quietly for five minutes with your back supported before measuring blood pressure at home.
         Take two readings one minute apart in the morning and in the evening for a week.
         """, region="us", conditions="[htn]")
     write_doc(root, "demo-lipids-eu", """
         ## LDL cholesterol goals {#ldl-goals}
+        Answers: target
 
         Under the demo European guideline, people at very high cardiovascular risk aim for an LDL
         cholesterol below 1.4 mmol/L (55 mg/dL). Those at high risk aim below 1.8 mmol/L (70 mg/dL).
         """, region="eu", conditions="[lipids]")
     write_doc(root, "demo-gout-cn", """
         ## Uric acid and purine-rich food {#purines}
+        Answers: food, classification
 
         Under the demo Chinese guideline, hyperuricaemia means a fasting serum urate above 420 µmol/L
         (7 mg/dL). Organ meats, shellfish, beer and sugary drinks raise uric acid and can trigger gout.
         """, region="cn", conditions="[urate]")
     write_doc(root, "demo-red-flags", """
         ## Stroke warning signs {#stroke}
+        Answers: emergency, symptoms
 
         A drooping face, a weak arm or slurred speech can mean a stroke: call the emergency number now.
         """, region="global", conditions="[general, htn, diabetes, lipids, urate, obesity]")

@@ -105,11 +105,18 @@ def triage_step(reply: CoachReply) -> str:
 
 
 def retrieval_step(reply: CoachReply) -> str:
+    lines = []
+    if reply.question is not None:
+        lines.append(f"Question: {reply.question.summary()}.")
+    if reply.answerability is not None:
+        lines.append(f"Answered: {'yes' if reply.answerability.answered else 'no'} "
+                     f"({reply.answerability.reason}).")
+        lines += [f"- not quoted: `{f.passage_id}`, {f.conflict}" for f in reply.answerability.fits if f.conflict]
     if not reply.citations:
-        return "No guideline passage was used."
-    return "\n".join(f"- {citation_name(c.marker)} `{c.passage_id}`"
-                     + (f" (score {c.score:.3f})" if c.score is not None else " (cited by a rule)")
-                     for c in reply.citations)
+        return "\n".join(lines + ["No guideline passage was used."])
+    return "\n".join(lines + [f"- {citation_name(c.marker)} `{c.passage_id}`"
+                               + (f" (score {c.score:.3f})" if c.score is not None else " (cited by a rule)")
+                               for c in reply.citations])
 
 
 def verification_step(reply: CoachReply) -> str:

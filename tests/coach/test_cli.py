@@ -89,3 +89,12 @@ def test_very_long_query_is_searched_with_a_note(env):
     result = runner.invoke(app, ["search", "gout " * 1000])
     assert result.exit_code == 0
     assert "only the first 2,000 were searched" in result.output
+
+
+def test_check_names_a_passage_that_does_not_say_what_it_answers(env):
+    path = env / "demo-lipids-eu.md"
+    path.write_text(path.read_text().replace("Answers: target\n", "Medicines: statin, notadrug\n"))
+    result = runner.invoke(app, ["check"])
+    assert result.exit_code != 0
+    assert "passage demo-lipids-eu#ldl-goals has no 'Answers:' line" in result.output
+    assert "'Medicines:' names ['notadrug']" in result.output

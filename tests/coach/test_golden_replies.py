@@ -71,6 +71,13 @@ def snapshot(reply: CoachReply) -> dict:
         c["quote"] = c["quote"][:120]
     for f in data["indicators"]:
         f["values"] = {k: round(v, 2) for k, v in f["values"].items()}
+    fit = data.get("answerability")
+    if fit:  # embedding similarities move in the last digits between runs: keep the decision and the order
+        fit["probability"] = round(fit["probability"], 2)
+        fit["reason"] = None
+        for f in fit["fits"]:
+            f["probability"] = round(f["probability"], 2)
+            f["features"] = {k: round(v, 2) for k, v in f["features"].items()}
     return data
 
 

@@ -60,3 +60,14 @@ def test_amounts_the_cited_guideline_states_are_not_doses():
     sodium = CITATION.model_copy(update={"quote": "The optimal goal is less than 1500 mg of sodium a day."})
     assert verify("Aim for less than 1500 mg of sodium a day [1].", [sodium], [], "how much sodium?").passed
     assert not verify("Take 1500 mg of metformin [1].", [CITATION], [], "metformin?").passed
+
+
+def test_an_answer_about_the_other_side_of_the_value_asked_about_fails():
+    from coach.question import analyse
+    from coach.verify import verify
+
+    asked = analyse("how can I bring my blood sugar down")
+    low = verify("When your sugar is low, take fast sugar and check again [1].", [CITATION], [], asked.text, asked=asked)
+    assert not low.passed and any("low value when the question is about a high" in p for p in low.problems)
+    high = verify("Being active most days helps bring a high blood sugar down [1].", [CITATION], [], asked.text, asked=asked)
+    assert not any("value when the question" in p for p in high.problems)

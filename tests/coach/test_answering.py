@@ -1,0 +1,67 @@
+"""Which passages answer an analysed question: the other side of a value is never quoted, and the fit
+features say why."""
+
+from __future__ import annotations
+
+from coach.answering import FitWeights, assess, conflict
+from coach.question import analyse
+from knowledge.models import GuidelinePassage
+
+
+def passage(pid, answers, direction=None, indicators=("glucose",), conditions=("diabetes",), similarity=0.6,
+            medicines=(), text="Some guideline text."):
+    return GuidelinePassage(id=pid, document_id=pid.split("#")[0], document_title="T", issuer="I",
+                            source_document="S", edition="E", section="1", url="https://example.org",
+                            region="global", conditions=list(conditions), heading_path=["T", pid], text=text,
+                            answers=list(answers), indicators=list(indicators), direction=direction,
+                            medicines=list(medicines), score=0.1, similarity=similarity)
+
+
+WEIGHTS = FitWeights(bias=-3, weights={"intent": 3, "condition": 1, "similarity": 2, "medicine": 1},
+                     threshold=0.5, calibrated_on="test")
+
+
+def test_a_passage_about_the_other_side_of_the_value_conflicts():
+    low = passage("d#treat-low", ["lifestyle", "emergency"], direction="low")
+    high = passage("d#lower-high", ["lifestyle"], direction="high")
+    lowering = analyse("how can I bring my blood sugar down")
+    assert conflict(lowering, low) and not conflict(lowering, high)
+    assert conflict(analyse("what should I eat when my sugar is low"), high)
+    assert not conflict(analyse("what is a normal blood sugar"), high)  # no side asked: a high passage may answer
+    assert conflict(analyse("is a fasting sugar of 6.4 prediabetes"), low)  # ...but a low's passage never does
+
+
+def test_a_conflicting_passage_is_never_the_best_even_when_retrieval_ranked_it_first():
+    low = passage("d#treat-low", ["lifestyle"], direction="low", similarity=0.9)
+    high = passage("d#lower-high", ["lifestyle"], direction="high", similarity=0.4)
+    result = assess(analyse("how can I bring my blood sugar down"), [low, high], weights=WEIGHTS)
+    assert result.best == "d#lower-high"
+    assert [f.passage_id for f in result.fits if f.conflict] == ["d#treat-low"]
+
+
+def test_no_fitting_passage_means_unanswered_with_the_reason():
+    off_topic = passage("d#dash", ["food"], indicators=("blood_pressure",), conditions=("htn",), similarity=0.2)
+    result = assess(analyse("what are the side effects of metformin"), [off_topic], weights=WEIGHTS)
+    assert not result.answered and "no passage answers it" in result.reason
+    fits = result.fits[0].features
+    assert fits["intent"] == 0.0 and fits["condition"] == 0.0 and fits["medicine"] == 0.0
+
+
+def test_a_passage_about_the_medicine_named_fits_better_than_one_about_another():
+    q = analyse("does amlodipine make your ankles swell")
+    ccb = passage("m#ccb", ["side_effects"], indicators=(), conditions=("htn",), medicines=("calcium_channel_blocker",))
+    ace = passage("m#ace", ["side_effects"], indicators=(), conditions=("htn",), medicines=("ace_inhibitor",))
+    result = assess(q, [ace, ccb], weights=WEIGHTS)
+    assert result.best == "m#ccb" and result.answered
+
+
+def test_every_passage_of_the_corpus_says_what_it_answers_with_known_medicines():
+    from pathlib import Path
+
+    from coach.cli import passage_metadata_problems
+    from knowledge.corpus import load_corpus
+
+    corpus = load_corpus(Path(__file__).resolve().parents[2] / "guidelines")
+    assert passage_metadata_problems(corpus) == []
+    lows = {p.id for p in corpus.passages if p.direction == "low"}
+    assert "dm-ada-glycemic-targets#hypoglycemia-treatment" in lows and "dm-basics#low-glucose-symptoms" in lows

@@ -1,0 +1,82 @@
+"""The question analysis: what a question is about, which side of a value, what it asks, whose, which
+medicines. Examples are in this project's own words, of each kind (not the labelled benchmark's)."""
+
+from __future__ import annotations
+
+import pytest
+
+from coach.question import analyse
+
+
+@pytest.mark.parametrize("text, side", [
+    ("How can I get my glucose down?", "high"),
+    ("what brings a sugar reading back up quickly", "low"),
+    ("best way to reduce my a1c", "high"),
+    ("my sugar readings keep dropping below 4 at night, why", "low"),
+    ("what does a hypo feel like", "low"),
+    ("hyperglycemia warning signs", "high"),
+    ("我血糖偏低怎么办", "low"),
+    ("血糖太高了吃什么好", "high"),
+    ("is a low-carb breakfast good when my sugars run high", "high"),  # a diet's name is not a low
+    ("how to raise my good cholesterol", "low"),
+    ("does stress raise blood sugar", None),  # what raises it is a cause of a high, not a low's treatment
+    ("哪些水果升血糖快", None),
+    ("dizzy every time I stand up, is my blood pressure too low", "low"),
+])
+def test_the_side_of_the_value_asked_about(text, side):
+    assert analyse(text).side == side
+
+
+def test_a_question_naming_both_a_low_and_a_lowering_is_unclear_not_guessed():
+    q = analyse("how do I get my sugar down without going hypo")
+    assert q.side is None and q.side_unclear
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("why do people get gout", "causes"),
+    ("what are the first signs of diabetes", "symptoms"),
+    ("how often do I need my feet checked with type 2", "screening"),
+    ("what should my LDL be after a heart attack", "target"),
+    ("how long before rosuvastatin lowers my cholesterol", "onset"),
+    ("does amlodipine cause swollen ankles", "side_effects"),
+    ("I forgot to take my losartan yesterday", "missed_dose"),
+    ("is it ok to take naproxen with my ramipril", "interactions"),
+    ("can gout be cured for good", "prognosis"),
+    ("is porridge ok for breakfast with diabetes", "food"),
+    ("what is HbA1c", "definition"),
+    ("how do I take my blood pressure at home properly", "measuring"),
+    ("阿托伐他汀有什么副作用", "side_effects"),
+    ("痛风能根治吗", "prognosis"),
+])
+def test_what_the_question_asks(text, intent):
+    assert analyse(text).intent == intent
+
+
+def test_a_medicine_is_recognised_by_brand_generic_misspelling_or_chinese_name_and_mapped_to_its_class():
+    assert [(m.generic, m.drug_class) for m in analyse("is Glucophage the same as metformin").medicines] == [
+        ("metformin", "biguanide")]
+    assert analyse("side effects of atorvastatine?").medicines[0].drug_class == "statin"  # misspelt
+    zh = analyse("格华止饭前吃还是饭后吃")
+    assert zh.medicines[0].generic == "metformin" and zh.intent == "medicine_use"
+    assert analyse("my statins make my legs ache").medicines[0].drug_class == "statin"  # a class only
+
+
+def test_a_slow_release_form_is_noticed_by_its_letters_or_its_brand():
+    assert analyse("can I split my metformin XR").extended_release
+    assert analyse("拜新同可以掰开吗").extended_release  # the brand is the controlled-release form
+    assert not analyse("can I split my amlodipine").extended_release
+
+
+@pytest.mark.parametrize("text, whose", [
+    ("my husband has gout, what should he avoid", "other"),
+    ("I have high blood pressure, can I drink coffee", "self"),
+    ("what is a normal cholesterol level", "general"),
+    ("我爸血压高能喝酒吗", "other"),
+])
+def test_whose_question_it_is(text, whose):
+    assert analyse(text).whose == whose
+
+
+def test_the_summary_names_what_was_found():
+    summary = analyse("how quickly does my dad's bisoprolol work").summary()
+    assert "onset" in summary and "bisoprolol" in summary and "beta-blocker" in summary and "whose: other" in summary
