@@ -95,7 +95,9 @@ def run(coach, items: list[LabelledAnswer], grounder=None) -> list[dict]:
     rows = []
     for item in items:
         reply = coach.reply(item.question, region="global")
-        quoted = [c.passage_id for c in reply.citations if c.score is not None]
+        # every cited passage: a quote, or the rule behind a finding ("138/88 is classed as stage 1 under
+        # ACC/AHA 2017 [1]" answers "is that high?" from the passage that sets the bands)
+        quoted = list(dict.fromkeys(c.passage_id for c in reply.citations))
         triaged = reply.triage is not None and (reply.triage.is_emergency or reply.triage.is_safety_check)
         answered = bool(quoted)
         directions = {pid: passages[pid].direction for pid in quoted if pid in passages}

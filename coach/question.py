@@ -63,6 +63,7 @@ class QuestionAnalysis(BaseModel):
     medicines: list[MedicineMention] = Field(default_factory=list)
     extended_release: bool = Field(default=False, description="It names a slow-release form (ER, XL, 控释)")
     outside: list[str] = Field(default_factory=list, description="Words naming what the guidelines do not cover")
+    foods: list[str] = Field(default_factory=list, description="The foods and drinks named, by the guidelines' words")
     cues: list[Cue] = Field(default_factory=list)
 
     @property
@@ -79,7 +80,16 @@ class QuestionAnalysis(BaseModel):
         words += [CONDITION_WORDS[c] for c in self.conditions if c in CONDITION_WORDS and not self.indicators]
         for m in self.medicines:
             words += [x for x in (m.generic, m.class_label) if x]
+        words += self.foods
         return " ".join(dict.fromkeys(w for w in words if w))
+
+    def corrected_words(self) -> str:
+        """The guideline names of the foods and medicines the question names in other words or misspelt
+        ("coffe" -> "coffee", "茶" -> "tea"): added to an English question's search."""
+        lowered = self.text.lower()
+        names = [f for f in self.foods if not any(w.rstrip("s") in lowered for w in f.split())]
+        names += [m.generic for m in self.medicines if m.generic and m.generic.lower() not in lowered]
+        return " ".join(dict.fromkeys(names))
 
     def summary(self) -> str:
         """One line for the retrieval step: intent, topic, direction, medicines, whose."""
@@ -130,6 +140,7 @@ class QuestionRules(BaseModel):
     medicine_classes: dict[str, Words]
     groups: dict[str, Words]
     extended_release: Words
+    foods: dict[str, Words] = Field(default_factory=dict, description="A food or drink's guideline name -> words")
 
 
 @lru_cache(maxsize=1)
@@ -161,6 +172,8 @@ class QuestionReader:
         for name, words in self.rules.groups.items():
             add(f"group:{name}", words)
         add("release", self.rules.extended_release)
+        for name, words in self.rules.foods.items():
+            add(f"food:{name}", words)
         self.concepts = concepts
         self._en = self._zh = None
         self._spelling = None
@@ -224,6 +237,8 @@ class QuestionReader:
         """Whether a match of `outer` says all that a match of `inner` inside it would: "high blood sugar"
         says what "blood sugar" does, "lower my blood sugar" does not (a direction, not the indicator).
         A term that `absorbs` (a diet's name) takes the direction out of the words inside it."""
+        if outer.startswith("food:") and inner.startswith("food:"):
+            return True  # "菜" in "腌菜" is the pickle, "油" in "酱油" the soy sauce
         if not (outer.startswith("term:") and inner.startswith("term:")):
             return outer == inner
         o, i = self.rules.terms[outer[5:]], self.rules.terms[inner[5:]]
@@ -309,6 +324,7 @@ class QuestionReader:
                                                                                            self.drugs),
             outside=[words for label, words, _, _ in spans if label.startswith("term:")
                      and self.rules.terms[label[5:]].outside],
+            foods=list(dict.fromkeys(label[5:] for label, *_ in spans if label.startswith("food:"))),
             cues=cues)
 
 

@@ -17,11 +17,17 @@ from typing import Iterable, Protocol, Sequence
 from knowledge.bm25 import stem, words
 from knowledge.chunking import split_sentences
 
-# A sentence opening like this refers back to the one before it.
-LEANS_BACK = re.compile(r"^(This|These|That|Those|It|Its|They|Their|Such|Both|Here|Because (?:this|that))\b")
+# A sentence opening like this refers back to the one before it: it is never quoted without that one.
+LEANS_BACK = re.compile(r"^(?:This|These|That|Those|It|Its|They|Their|Such|Both|Here|Because (?:this|that)|However|"
+                        r"Otherwise|Instead|Also|Then|So|The (?:same|former|latter)|In (?:this|that|such|either) "
+                        r"cases?|For (?:them|these|those|this reason))\b")
+NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+# A sentence that announces how many things follow ("describe two families of symptoms.", "grade low glucose
+# in three levels:", "accept four ways of showing diabetes"): what it promises is quoted with it.
+PROMISE = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|[2-9])\s+(?:[\w-]+\s+){0,3}?[\w-]+s"
+                     r"(?:\s+(?:of|for|in|to)\s+[^.:;,]+)?\s*[.:]$|\bthe following\b[^.]*:$|\bas follows:$", re.I)
 LIST_ITEM = re.compile(r"^(?:[-*]|\d+\.)\s+")
 LEAD_BONUS = 1.0  # passages are written lead first
-LEANS_BACK_PENALTY = 3.0
 LIST_BONUS = 2.0  # a question asking for signs wants the list that names them
 ADDED_WORD = 0.5  # what naming the intent ("target", "goal") counts, next to a word of the question's own
 CONTEXT_WORD = 0.5  # a word of a statement around the question ("Two years ago I had chest pain.")
@@ -217,6 +223,18 @@ def units(text: str) -> list[Unit]:
     return out
 
 
+def promised(unit: Unit) -> int:
+    """How many things a unit announces ("two families of symptoms." -> 2); a list's lead-in announcing
+    "the following" promises all its items; 0 when it announces nothing."""
+    found = PROMISE.search(unit.text)
+    if not found:
+        return 0
+    count = found.group(1)
+    if count is None:
+        return len(unit.items)
+    return NUMBER_WORDS.get(count.lower()) or int(count)
+
+
 def _item(line: str) -> str:
     item = LIST_ITEM.sub("", line).rstrip(" ;,.")
     return re.sub(r"[;,]?\s+(?:or|and)$", "", item)
@@ -232,33 +250,45 @@ class Quote:
 def excerpt(text: str, topic: Topic, run: int = 2) -> Quote | None:
     """The run of up to `run` consecutive units of a passage that says most about the topic.
 
-    A list counts as one unit: with the question asking for a list (signs, steps, what to do) its items
-    are quoted whole, otherwise the items sharing most with the question (at most two) after its lead-in,
-    and a list none of whose items shares a word is not quoted. A run opening with
-    "This"/"It"... leans on a sentence it leaves out, so it counts for less; ties go to the earlier run,
-    and a passage sharing no word with the topic gives no quote.
+    A list counts as one unit: with the question asking for a list (signs, steps, what to do) or its
+    lead-in announcing how many things it holds ("four ways"), its items are quoted whole, otherwise the
+    items sharing most with the question (at most two) after its lead-in, and a list none of whose items
+    shares a word is not quoted. A sentence announcing a count ("two families of symptoms.") is quoted with
+    the sentences that follow it, up to that count. A run opening with "This"/"It"... leans on a sentence
+    it leaves out, so it is not quoted (the run that starts one sentence earlier may be); ties go to the
+    earlier run, and a passage sharing no word with the topic gives no quote.
     """
     pieces = units(text)
     candidates = []
     for start in range(len(pieces)):
+        first = pieces[start]
+        if first.position > 0 and LEANS_BACK.match(first.text):
+            continue
         chosen: list[tuple[str, frozenset[str]]] = []
-        for k in range(start, min(start + run, len(pieces))):
+        end = base = min(start + run, len(pieces))
+        owed, k = 0, start  # owed: how many units a sentence announcing a count still has to come
+        while k < end:
             if k > start and pieces[k].position != pieces[k - 1].position + 1:
                 break
-            rendered = _render(pieces[k], topic)
+            rendered = _render(pieces[k], topic, whole=owed > 0)
             if rendered is None:
                 break
             chosen.append(rendered)
+            if pieces[k].is_list:
+                if owed:  # the list is what was announced ("accept four ways ...:" and the four)
+                    owed, end = 0, max(base, k + 1)
+            elif count := promised(pieces[k]):
+                owed, end = count, max(end, min(k + 1 + count, len(pieces)))
+            else:
+                owed = max(0, owed - 1)
+            k += 1
         if not chosen:
             continue
         score = topic.score(frozenset().union(*(found for _, found in chosen)))
         if not score:
             continue
-        first = pieces[start]
         if first.position == 0:
             score += LEAD_BONUS
-        elif LEANS_BACK.match(first.text):
-            score -= LEANS_BACK_PENALTY
         if topic.wants_list and any(pieces[k].is_list for k in range(start, start + len(chosen))):
             score += LIST_BONUS
         candidates.append((score, -start, chosen))
@@ -268,12 +298,13 @@ def excerpt(text: str, topic: Topic, run: int = 2) -> Quote | None:
     return Quote(" ".join(t for t, _ in best), score, frozenset().union(*(found for _, found in best)))
 
 
-def _render(unit: Unit, topic: Topic) -> tuple[str, frozenset[str]] | None:
-    """A unit as quoted, and its words; a list none of whose items shares a word with the topic is None."""
+def _render(unit: Unit, topic: Topic, whole: bool = False) -> tuple[str, frozenset[str]] | None:
+    """A unit as quoted, and its words; a list none of whose items shares a word with the topic is None.
+    `whole`: a sentence before it announced the list."""
     if not unit.is_list:
         return unit.text, stems(unit.text)
     items = list(unit.items)
-    if not topic.wants_list:
+    if not (whole or topic.wants_list or promised(unit)):  # "four categories:" promises all four
         scores = [topic.score(stems(item)) for item in items]
         if not max(scores):
             return None

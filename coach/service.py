@@ -38,6 +38,11 @@ from coach.verify import MARKER, verify
 MAX_MESSAGE_CHARS = 4000
 HISTORY_TURNS = 6
 CJK = re.compile(r"[\u3400-\u9fff]")
+OTHER_REGION = {  # said before an answer quoted from outside the person's guideline set
+    "global": "The international guidelines don't cover this, so this answer quotes a national guideline, named "
+              "in each quote.",
+    "other": "The guidelines for your region don't cover this, so this answer quotes another region's guideline, "
+             "named in each quote."}
 ANSWER_CANDIDATES = 10  # passages retrieved for a question; the best fits of them are quoted
 READINGS_WINDOW_DAYS = 90
 # Words that point back at the previous question: "what about it?", "is that bad?".
@@ -155,20 +160,30 @@ class Coach:
             follow_up = self._follow_up(text, findings, recorded, profile, now)
             escalation = follow_up
         t = lap("assess", t)
-        passages = self._passages(text, findings, region, history or [], numbers_are_readings=bool(
-            parsed.readings or parsed.problems), top_k=ANSWER_CANDIDATES)
-        # A red flag told as past history ("two years ago I had chest pain") is not happening now: its
-        # emergency advice does not answer what was asked.
-        passages = [p for p in passages if p.id not in {h.passage_id for h in result.history}]
-        t = lap("retrieve", t)
-
         # The composer judges relevance on the question plus, for a follow-up, the question it refers to.
         referent = self._referent(text, findings, history or [])
         topic = " ".join(x for x in (referent, text, english_terms(text)) if x)
         question = self.reader.analyse(" ".join(x for x in (referent, distinct_sentences(text)) if x))
         words = Topic.of(topic, self._word_weights(), question.intents)
-        answerability = assess(question, passages, [coverage(p.text, words) for p in passages],
-                               unknown=words.unknown())
+        gave_readings = bool(parsed.readings or parsed.problems)
+
+        def candidates(within: str | None):
+            found = self._passages(text, findings, within, history or [], numbers_are_readings=gave_readings,
+                                   top_k=ANSWER_CANDIDATES)
+            # A red flag told as past history ("two years ago I had chest pain") is not happening now: its
+            # emergency advice does not answer what was asked.
+            found = [p for p in found if p.id not in {h.passage_id for h in result.history}]
+            return found, assess(question, found, [coverage(p.text, words) for p in found], unknown=words.unknown())
+
+        passages, answerability = candidates(region)
+        other_region = False
+        if not answerability.answered and not gave_readings:
+            # The person's own guideline set does not answer it: another region's may (each quote names its
+            # guideline, and the reply says it is not their region's).
+            wider, fit = candidates(None)
+            if fit.answered:
+                passages, answerability, other_region = wider, fit, True
+        t = lap("retrieve", t)
         # A passage about the other side of the value asked about is never quoted; the rest are offered to
         # the composer best fit first (retrieval finds the candidates, the fit orders them), or for a message
         # that gave readings in the search's order.
@@ -196,6 +211,9 @@ class Coach:
         composed, citations = compose_answer(topic, findings, passages, result, scope, recorded, parsed.problems,
                                              self._lookup, follow_up, self._word_weights(), goals=goals,
                                              prefer=prefer, asks=question.intents)
+        if other_region and any(c.passage_id in self.retriever.passages and self.retriever.passages[
+                c.passage_id].region not in (region, "global") for c in citations):
+            composed = OTHER_REGION["global" if region == "global" else "other"] + " " + composed
         reply_text, verification, backend = composed, Verification(passed=True), "composer"
         # Rule-decided advice is never left to a model: urgent replies and the scope guard are the composer's,
         # and a routine follow-up is the composer's sentence appended to a generated answer.
@@ -266,7 +284,7 @@ class Coach:
             readings = new
         return assess_readings(profile or Profile(id="anonymous", display_name="You", region=region), readings, now)
 
-    def _passages(self, text: str, findings: list[IndicatorFinding], region: str, history: list[Turn],
+    def _passages(self, text: str, findings: list[IndicatorFinding], region: str | None, history: list[Turn],
                   numbers_are_readings: bool = True, top_k: int | None = None):
         try:
             return self.retriever.search(self._query(text, findings, history, numbers_are_readings),
@@ -298,7 +316,8 @@ class Coach:
         problems: list[str] = []
         for attempt in range(1, self.max_attempts + 1):
             text = self.generator.generate(prompt).strip()
-            check = verify(text, citations.items, findings, question, recorded, asked)
+            check = verify(text, citations.items, findings, question, recorded, asked,
+                           declared={p.id: p.answers for p in passages})
             if check.passed:
                 for advice in self_care_sentences(findings, question, citations):
                     text += " " + advice  # rule-decided, like the follow-up: not left to the model
@@ -326,9 +345,10 @@ class Coach:
         asked = " ".join(x for x in (asked, english_terms(text)) if x)  # 中风 -> stroke: the guidelines are English
         # What a question in Chinese asks, in the guidelines' English words ("阿托伐他汀副作用" -> "side effects
         # atorvastatin statin"); an English question keeps its own words (added to them, these words pulled
-        # general passages ahead of specific ones)
-        if CJK.search(text):
-            asked += " " + self.reader.analyse(text).english_query()
+        # general passages ahead of specific ones), with the right names of the foods and medicines it
+        # misspells ("coffe", "metfromin")
+        analysed = self.reader.analyse(text)
+        asked += " " + (analysed.english_query() if CJK.search(text) else analysed.corrected_words())
         follow_up = self._refers_to(text, findings, history)
         about = [f for f in findings if mentions(f.indicator, text + " " + follow_up)]
         if follow_up and about and _reported_readings(history):

@@ -1,4 +1,5 @@
-"""Checks on generated text before anyone sees it: citations, numbers, statuses, dosing.
+"""Checks on generated text before anyone sees it: citations, numbers, statuses, dosing, and that
+it answers the question asked (its side of the value, what it asks).
 
 A failure is described in words; the service regenerates once, then falls back to the composer.
 """
@@ -6,6 +7,7 @@ A failure is described in words; the service regenerates once, then falls back t
 from __future__ import annotations
 
 import re
+from typing import Mapping, Sequence
 
 from coach.indicators import load_rules
 from coach.models import Citation, IndicatorFinding, Reading, Verification
@@ -22,13 +24,17 @@ REASSURING = re.compile(r"\b(?:not bad|nothing to worry|perfectly (?:fine|normal
 
 
 def verify(text: str, citations: list[Citation], findings: list[IndicatorFinding], question: str,
-           readings: list[Reading] = (), asked: QuestionAnalysis | None = None) -> Verification:
+           readings: list[Reading] = (), asked: QuestionAnalysis | None = None,
+           declared: Mapping[str, Sequence[str]] | None = None) -> Verification:
     """Check `text` against the evidence it may use; `readings` are the ones recorded this turn; `asked`,
-    the analysis of the question, for the side of the value it is about."""
+    the analysis of the question, for the side of the value it is about and what it asks; `declared`, what
+    each offered passage says it answers (its `Answers:` line)."""
     problems: list[str] = []
     if (wrong_side := _other_side(text, asked)) is not None:
         problems.append(wrong_side)
     markers = {int(m) for m in MARKER.findall(text)}
+    if (elsewhere := _other_intent(markers, citations, asked, declared)) is not None:
+        problems.append(elsewhere)
     known = {c.marker for c in citations}
     if unknown := sorted(markers - known):
         problems.append(f"cites passages that were not retrieved: {', '.join(f'[{m}]' for m in unknown)}")
@@ -102,6 +108,20 @@ def _contradictions(text: str, findings: list[IndicatorFinding]) -> list[str]:
             if f.severity >= 2 and REASSURING.search(sentence):
                 problems.append(f"reassures about a {f.indicator.replace('_', ' ')} that is {f.label!r}")
     return problems
+
+
+def _other_intent(markers: set[int], citations: list[Citation], asked: QuestionAnalysis | None,
+                  declared: Mapping[str, Sequence[str]] | None) -> str | None:
+    """The answer leans only on passages about something else than what was asked, when it was offered one
+    that answers it: a side-effects question answered from the passage on what the medicine is for."""
+    if asked is None or asked.intent is None or not declared:
+        return None
+    offered = {c.passage_id for c in citations if asked.intent in declared.get(c.passage_id, ())}
+    cited = [c.passage_id for c in citations if c.marker in markers and c.passage_id in declared]
+    if not offered or not cited or offered & set(cited):
+        return None
+    return (f"answers another question: it asks about {asked.intent.replace('_', ' ')}, and no passage it cites "
+            f"is about that ({', '.join(cited)})")
 
 
 def _other_side(text: str, asked: QuestionAnalysis | None) -> str | None:

@@ -56,6 +56,43 @@ UNITLESS: dict[str, tuple[float, str, str]] = {
 }
 
 
+# What makes the number after a reading's name something else: a duration, a count or a dose ("sugar 2 hours
+# after dinner was 9.1", "weight 80 after 10 days", "uric acid 480 for 3 years") or an age ("a1c target at age
+# 50", "I'm 45"); a target ("my sugar target is 7") is not a reading either, and a name's value is in its own
+# sentence ("What should my A1c be? I'm 45" gives no HbA1c).
+NOT_A_READING_AFTER = re.compile(
+    r"\s*(?:-\s*\d+\s*)?(?:years?|yrs?|y/?o|months?|mos?|weeks?|wks?|days?|nights?|hours?|hrs?|h|minutes?|mins?|"
+    r"times?|x|tablets?|tabs?|pills?|capsules?|units?|iu|doses?|mg(?!\s*/)|mcg|µg|grams?|g|servings?|cups?|"
+    r"glasses?|cans?|bottles?|pints?|steps?|flights?|kcal|calories|cigarettes?)\b|\s*(?:岁|年|个月|月|周|天|小时|分钟|次|片|粒|单位|杯|瓶)",
+    re.I)
+AGE_BEFORE = re.compile(r"(?:\bage[ds]?|\baged|\bi'?m|\bi am|\bhe'?s|\bshe'?s|\bhe is|\bshe is|\bturn(?:ed|ing|s)?|"
+                        r"\bat)\s*$|年龄|今年", re.I)
+# "my weight went up 3 kg", "lost 5 kg": a change, not a reading ("dropped to 3.2" is one).
+CHANGE_BEFORE = re.compile(r"\b(?:up|down|gained|gain(?:ing)?|lost|los(?:e|ing)|dropped|dropping|fell|rose|risen|"
+                           r"increased|decreased|reduced|by)\s*$|(?:增加|减少|降了|升了|涨了|少了|多了|瘦了|胖了)$", re.I)
+TARGET_WORDS = re.compile(r"\b(?:targets?|goals?|aim(?:ing)?|cut-?offs?|thresholds?|limits?)\b|目标|控制在|达标", re.I)
+SENTENCE_END = re.compile(r"[.?!;。？！；]")
+
+
+def _value_after(text: str, start: int) -> re.Match | None:
+    """The number (and unit) that is this name's value: the first after it in the same sentence that is not a
+    duration, a count, a dose or an age; None when the words between name a target."""
+    at = start
+    for _ in range(3):
+        number = re.compile(GAP + NUMBER + UNIT, re.I).match(text, at)
+        if not number:
+            return None
+        gap = text[start:number.start(1)]
+        if SENTENCE_END.search(gap) or TARGET_WORDS.search(gap) or CHANGE_BEFORE.search(gap):
+            return None
+        if number.group(2) is None and (NOT_A_READING_AFTER.match(text, number.end(1))
+                                        or AGE_BEFORE.search(text[at:number.start(1)])):
+            at = number.end(1)  # "2 hours after dinner was 9.1": the value comes later
+            continue
+        return number
+    return None
+
+
 FIRST_PERSON = re.compile(r"\b(my|i|i'?m|i'?ve|me|mine|we|our|today|yesterday|this morning|last night|got|was)\b"
                           r"|我|今天|昨天|今早|早上|晚上|刚才|测", re.I)
 
@@ -93,7 +130,7 @@ def parse_readings(text: str, now: dt.datetime, glucose_context: GlucoseContext 
                                             context=_bp_context(text)))
     for name, pattern in NAMED:
         for match in pattern.finditer(text):
-            number = re.compile(GAP + NUMBER + UNIT, re.I).match(text, match.end())
+            number = _value_after(text, match.end())
             if not number or any(a <= number.start(1) < b for a, b in taken):
                 continue
             if _about_a_threshold(text, number.start(1)):

@@ -138,3 +138,22 @@ def test_days_in_words_and_in_chinese():
                      "bp 130/80 a day ago": dt.datetime(2026, 11, 21, 14, 0),
                      "三天前血压130/80": dt.datetime(2026, 11, 19, 14, 0),
                      "昨天晚上血压130/80": dt.datetime(2026, 11, 21, 21, 0)}
+
+
+@pytest.mark.parametrize("text, readings", [
+    # the number after the name is a duration: the value comes later in the sentence
+    ("my sugar 2 hours after dinner was 9.1", [("postprandial_glucose", 9.1, "mmol/L", "after_meal")]),
+    ("血糖餐后2小时9.1", [("postprandial_glucose", 9.1, "mmol/L", "after_meal")]),
+    ("my uric acid has been 480 for 3 years", [("uric_acid", 480, "µmol/L", None)]),
+    # an age, a target, a change or another sentence's number is not the name's value
+    ("What should my A1c target be? I'm 45, type 2", []),
+    ("what a1c should I have at age 50", []),
+    ("my sugar target is 7", []),
+    ("my weight went up 3 kg this month", []),
+    ("my weight is up by 4 kg", []),
+    ("my sugar dropped to 3.2 fasting", [("fasting_glucose", 3.2, "mmol/L", "fasting")]),  # "to": a reading
+    ("Is my cholesterol ok? 10 days ago I started a diet", []),
+])
+def test_a_number_is_a_reading_only_when_it_is_the_names_value(text, readings):
+    found, problems = summary(text)
+    assert found == readings and problems == []

@@ -80,3 +80,20 @@ def test_whose_question_it_is(text, whose):
 def test_the_summary_names_what_was_found():
     summary = analyse("how quickly does my dad's bisoprolol work").summary()
     assert "onset" in summary and "bisoprolol" in summary and "beta-blocker" in summary and "whose: other" in summary
+
+
+@pytest.mark.parametrize("text, foods", [
+    ("高血压可以喝茶吗 浓茶呢", ["tea"]),
+    ("is coffe good or bad for gout", ["coffee"]),  # misspelt
+    ("腌菜咸菜 还有酱油 血压高的人还能吃吗", ["salt soy sauce pickles"]),  # 菜 and 油 inside them are not more foods
+    ("火锅 痛风 能吃吗", ["organ meats broth hotpot"]),
+    ("what should my blood pressure be?", []),
+])
+def test_foods_are_named_by_the_guidelines_words(text, foods):
+    assert analyse(text).foods == foods
+
+
+def test_a_chinese_or_misspelt_question_searches_with_the_guidelines_names():
+    assert "tea" in analyse("高血压可以喝茶吗").english_query().split()
+    assert analyse("is coffe ok with metfromin?").corrected_words().split() == ["coffee", "metformin"]
+    assert analyse("is coffee ok with metformin?").corrected_words() == ""  # nothing to correct

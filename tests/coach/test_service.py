@@ -260,3 +260,19 @@ def test_a_hypothetical_or_a_figure_of_speech_is_not_an_emergency(guideline_inde
                  "my boss nearly gave me a heart attack today, anyway how much salt is ok?"):
         reply = coach.reply(text, store.get_profile("sam"))
         assert reply.escalation is None, text
+
+
+def test_a_question_the_persons_guidelines_do_not_answer_is_answered_from_another_regions_and_said_so(
+        guideline_index, store):
+    from coach.service import OTHER_REGION
+    store.create_profile(Profile(id="eva", display_name="Eva", region="eu", sex="female", height_cm=165,
+                                 conditions=["diabetes"], diabetes_type="type2"))
+    coach = make_coach(guideline_index, store)
+    asked = "What should my A1c target be?"
+    abroad = coach.reply(asked, store.get_profile("eva"))
+    assert abroad.text.startswith(OTHER_REGION["other"])
+    passages = HybridRetriever(guideline_index).passages
+    regions = {passages[c.passage_id].region for c in abroad.citations}
+    assert regions - {"eu", "global"}  # the quote comes from outside the person's set, and says so
+    at_home = coach.reply(asked, store.get_profile("sam"))  # a US profile: the ADA is its own guideline
+    assert not at_home.text.startswith(OTHER_REGION["other"]) and at_home.citations

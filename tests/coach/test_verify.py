@@ -71,3 +71,21 @@ def test_an_answer_about_the_other_side_of_the_value_asked_about_fails():
     assert not low.passed and any("low value when the question is about a high" in p for p in low.problems)
     high = verify("Being active most days helps bring a high blood sugar down [1].", [CITATION], [], asked.text, asked=asked)
     assert not any("value when the question" in p for p in high.problems)
+
+
+def test_an_answer_that_leans_only_on_a_passage_about_something_else_fails():
+    from coach.question import analyse
+    asked = analyse("what are the side effects of amlodipine?")
+    assert asked.intent == "side_effects"
+    uses = CITATION.model_copy(update={"marker": 1, "passage_id": "ccb#what-it-is", "quote": "Amlodipine widens arteries."})
+    effects = CITATION.model_copy(update={"marker": 2, "passage_id": "ccb#side-effects",
+                                          "quote": "Amlodipine can cause ankle swelling."})
+    declared = {"ccb#what-it-is": ["medicine_use"], "ccb#side-effects": ["side_effects"]}
+    wrong = verify("Amlodipine widens arteries [1].", [uses, effects], [], asked.text, asked=asked, declared=declared)
+    assert not wrong.passed and "answers another question" in wrong.problems[0]
+    right = verify("Amlodipine can cause ankle swelling [2].", [uses, effects], [], asked.text, asked=asked,
+                   declared=declared)
+    assert right.passed
+    # When no offered passage is about what was asked, there is nothing better to have cited.
+    alone = verify("Amlodipine widens arteries [1].", [uses], [], asked.text, asked=asked, declared=declared)
+    assert alone.passed
