@@ -66,6 +66,14 @@ class LabelledAnswer(BaseModel):
         return SIDE.get(self.direction)
 
 
+def same_value(labelled: str, indicators) -> bool:
+    """Whether a passage is about the value a question was labelled with (any, when either names none)."""
+    glucose = {"glucose", "hba1c"}
+    if labelled == "none" or not indicators:
+        return True
+    return labelled in indicators or (labelled in glucose and bool(glucose & set(indicators)))
+
+
 def load(split: str) -> list[LabelledAnswer]:
     items = []
     for path in sorted(DATA.glob(f"{split}-*.yaml")):
@@ -100,8 +108,10 @@ def run(coach, items: list[LabelledAnswer], grounder=None) -> list[dict]:
         quoted = list(dict.fromkeys(c.passage_id for c in reply.citations))
         triaged = reply.triage is not None and (reply.triage.is_emergency or reply.triage.is_safety_check)
         answered = bool(quoted)
-        directions = {pid: passages[pid].direction for pid in quoted if pid in passages}
-        wrong_side = [pid for pid, d in directions.items() if item.side and d and d != item.side]
+        # a high/low mix-up: a cited passage about the other side of the same value (a passage on high urate
+        # cited for "does wine raise HDL" is off topic, not a mix-up)
+        wrong_side = [pid for pid in quoted if pid in passages and item.side and passages[pid].direction
+                      and passages[pid].direction != item.side and same_value(item.indicator, passages[pid].indicators)]
         intents_hit = any(item.intent in passages[pid].answers for pid in quoted if pid in passages)
         q = reply.question
         support = grounder.support(reply) if grounder is not None and answered else []

@@ -131,11 +131,14 @@ def assess(question: QuestionAnalysis, passages: Sequence[GuidelinePassage],
         feats = features(question, passage, rank, lexical[rank - 1] if lexical else 0.0, unknown)
         fits.append(PassageFit(passage_id=passage.id, features=feats, conflict=conflict(question, passage),
                                probability=round(probability(feats, weights), 4)))
-    usable = sorted((f for f in fits if f.conflict is None), key=lambda f: -f.probability)
+    # A passage about another value than the one asked about ("what BP target with my diabetes" and the
+    # glucose targets) comes after those about it, whatever its rank in the search.
+    usable = sorted((f for f in fits if f.conflict is None),
+                    key=lambda f: (f.features["indicator"] == 0.0, -f.probability))
     fits = usable + [f for f in fits if f.conflict is not None]
     if not usable:
         return Answerability(answered=False, probability=0.0, reason="no passage found for this question", fits=fits)
-    best = usable[0]
+    best = max(usable, key=lambda f: f.probability)  # whether it is answered: by the best fit of all
     answered = best.probability >= weights.threshold
     reason = (f"{best.passage_id} answers it (p = {best.probability:.2f})" if answered else
               f"no passage answers it: the best, {best.passage_id}, has p = {best.probability:.2f} "

@@ -121,6 +121,7 @@ class Term(BaseModel):
     priority: int = 0
     absorbs: bool = Field(default=False, description="Words inside it have no direction ('low sugar diet')")
     outside: bool = Field(default=False, description="It names what the guidelines do not cover (prices, apps)")
+    needs_medicine: bool = Field(default=False, description="It counts only when a medicine is named ('stop it')")
     en: list[str] = Field(default_factory=list)
     zh: list[str] = Field(default_factory=list)
 
@@ -242,6 +243,8 @@ class QuestionReader:
         if not (outer.startswith("term:") and inner.startswith("term:")):
             return outer == inner
         o, i = self.rules.terms[outer[5:]], self.rules.terms[inner[5:]]
+        if o.needs_medicine and not i.needs_medicine:
+            return False  # it may not count (no medicine named): what is inside it must still count
         said = lambda t: {k for k in ("condition", "indicator", "direction", "intent", "outside") if getattr(t, k)}
         return said(i) <= said(o) or (o.absorbs and i.direction is not None)
 
@@ -310,12 +313,18 @@ class QuestionReader:
                     by_class.add(name)
             elif kind == "group" and not any(m.group == name for m in medicines):
                 medicines.append(MedicineMention(written=words, group=name, class_label=words))
+        if not medicines:  # "how do I stop it going up" stops no medicine
+            terms = [t for t in terms if not t[0].needs_medicine]
         for m in medicines:  # a medicine says what the question is about: "is metformin safe" -> diabetes
             condition = GROUP_CONDITION.get(m.group)
             if condition and condition not in conditions:
                 conditions.append(condition)
         direction, side, unclear = _direction(terms, bool(medicines))
         intents = _intents(terms, medicines, text)
+        if medicines and side is None and "symptoms" in intents and "side_effects" not in intents:
+            # a symptom told beside a medicine ("on bisoprolol and my pulse is 52") asks whether it is the
+            # medicine; the signs of a low on insulin are the low's
+            intents[intents.index("symptoms")] = "side_effects"
         whose = _whose([label for label, *_ in spans])
         return QuestionAnalysis(
             text=text, language=language, conditions=conditions, indicators=indicators, direction=direction,

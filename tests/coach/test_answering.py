@@ -65,3 +65,14 @@ def test_every_passage_of_the_corpus_says_what_it_answers_with_known_medicines()
     assert passage_metadata_problems(corpus) == []
     lows = {p.id for p in corpus.passages if p.direction == "low"}
     assert "dm-ada-glycemic-targets#hypoglycemia-treatment" in lows and "dm-basics#low-glucose-symptoms" in lows
+
+
+def test_a_passage_about_another_value_comes_after_those_about_the_one_asked():
+    q = analyse("What blood pressure target should I have, given my diabetes?")
+    glucose = passage("d#glucose-targets", ["target"], indicators=("glucose",), similarity=0.9)
+    bp = passage("h#bp-targets-diabetes", ["target"], indicators=("blood_pressure",), conditions=("htn", "diabetes"),
+                 similarity=0.5)
+    result = assess(q, [glucose, bp], weights=WEIGHTS)
+    assert [f.passage_id for f in result.fits] == ["h#bp-targets-diabetes", "d#glucose-targets"]
+    # whether it is answered is still the best probability of all
+    assert result.probability == max(f.probability for f in result.fits)

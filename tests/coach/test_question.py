@@ -97,3 +97,17 @@ def test_a_chinese_or_misspelt_question_searches_with_the_guidelines_names():
     assert "tea" in analyse("高血压可以喝茶吗").english_query().split()
     assert analyse("is coffe ok with metfromin?").corrected_words().split() == ["coffee", "metformin"]
     assert analyse("is coffee ok with metformin?").corrected_words() == ""  # nothing to correct
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("my LDL came back 4.2. is that bad?", "classification"),
+    ("what waist size counts as obese for a man", "classification"),
+    ("fasting 6.4, is that prediabetes or still normal?", "classification"),
+    ("my cholesterol is fine now on rosuvastatin, can I stop it?", "stopping"),  # a pronoun for the medicine
+    ("how do I stop it going up", "lifestyle"),  # ...and no medicine: nothing is stopped
+    ("I've been on bisoprolol a month and my hands are always cold, could it be the tablets?", "side_effects"),
+    ("since starting atorvastatin my shoulders ache", "side_effects"),
+    ("should I switch from losartan to irbesartan?", "treatment"),
+])
+def test_what_is_asked_in_the_words_of_people_who_did_not_read_the_guidelines(text, intent):
+    assert analyse(text).intent == intent
