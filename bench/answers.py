@@ -25,45 +25,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
-from pydantic import BaseModel, ConfigDict, Field, field_validator  # noqa: E402
+
+from coach.evaluation.answer_set import SIDE, LabelledAnswer, load_items  # noqa: E402  (one model of the set)
 
 DATA = ROOT / "bench" / "answers"
 RESULTS = ROOT / "bench" / "results" / "answers.json"
-SIDE = {"high": "high", "lower": "high", "low": "low", "raise": "low"}
-
-
-class LabelledAnswer(BaseModel):
-    """One question of the set, with its writer's labels and its labeller's answer passages."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    id: str
-    question: str = Field(min_length=2)
-    lang: str
-    intent: str
-    condition: str
-    indicator: str = "none"
-    direction: str = "none"
-    whose: str = "general"
-    medicines: list[str] = Field(default_factory=list)
-    style: str = "plain"
-    answers: list[str] | str = Field(description="Passage ids that answer it, or 'unanswerable'")
-    part: str = ""
-
-    @field_validator("answers")
-    @classmethod
-    def _answers(cls, value):
-        if isinstance(value, str) and value != "unanswerable":
-            raise ValueError(f"answers must be a list of passage ids or 'unanswerable', got {value!r}")
-        return value
-
-    @property
-    def unanswerable(self) -> bool:
-        return self.answers == "unanswerable" or not self.answers
-
-    @property
-    def side(self) -> str | None:
-        return SIDE.get(self.direction)
 
 
 def same_value(labelled: str, indicators) -> bool:
@@ -75,11 +41,7 @@ def same_value(labelled: str, indicators) -> bool:
 
 
 def load(split: str) -> list[LabelledAnswer]:
-    items = []
-    for path in sorted(DATA.glob(f"{split}-*.yaml")):
-        for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
-            items.append(LabelledAnswer.model_validate({**entry, "part": path.stem}))
-    return items
+    return [item for path in sorted(DATA.glob(f"{split}-*.yaml")) for item in load_items(path)]
 
 
 def build():

@@ -91,6 +91,10 @@ def eval_run(
     report_data = _run(settings, scenarios, paths, wanted, repeat, clock, judge, simulator,
                        None if no_grounding else grounding)
     _summary(report_data)
+    if judge is None and report_data.metrics.checks_ungraded:
+        out.print(f"Not graded: {report_data.metrics.checks_ungraded} rubric items, because no judge was given "
+                  "(--judge openai grades them with the OpenAI-compatible server configured in "
+                  "COACH_GENERATION__OPENAI__*).", highlight=False)
     if report is not None:
         from coach.evaluation.report import write_reports
         for kind, path in write_reports(report_data, report).items():

@@ -101,6 +101,8 @@ class QuestionAnalysis(BaseModel):
                                                             self.side != self.direction else ""))
         if self.side_unclear:
             parts.append("direction unclear (both high and low)")
+        if self.foods:
+            parts.append("foods: " + ", ".join(self.foods))
         if self.medicines:
             parts.append("medicines: " + ", ".join(
                 f"{m.written} = {m.generic or m.class_label}" + (f" ({m.class_label})" if m.generic else "")
@@ -224,7 +226,7 @@ class QuestionReader:
         # A match inside a longer one of another term is part of it: "low sugar" in "low sugar diet" is a
         # diet, not a low. Matches that only overlap both count ("how do I lower" and "lower my sugar").
         kept: list[tuple[str, str, int, int, int]] = []
-        for span in sorted(found, key=lambda s: (-(s[4] - s[3]), s[3])):
+        for span in sorted(found, key=lambda s: (-(s[4] - s[3]), s[3], s[0])):  # the label: the same every run
             label, _, _, start, end = span
             family = label.split(":")[0]
             inside = any(k[3] <= start and end <= k[4] and k[0].split(":")[0] == family
@@ -232,7 +234,7 @@ class QuestionReader:
             if not inside and not any(k[0] == label and k[3] < end and start < k[4] for k in kept):
                 kept.append(span)
         return [(label, words, char, end - start) for label, words, char, start, end in
-                sorted(kept, key=lambda s: s[2])]
+                sorted(kept, key=lambda s: (s[2], s[0]))]
 
     def _covers(self, outer: str, inner: str) -> bool:
         """Whether a match of `outer` says all that a match of `inner` inside it would: "high blood sugar"

@@ -211,9 +211,6 @@ class Coach:
         composed, citations = compose_answer(topic, findings, passages, result, scope, recorded, parsed.problems,
                                              self._lookup, follow_up, self._word_weights(), goals=goals,
                                              prefer=prefer, asks=question.intents)
-        if other_region and any(c.passage_id in self.retriever.passages and self.retriever.passages[
-                c.passage_id].region not in (region, "global") for c in citations):
-            composed = OTHER_REGION["global" if region == "global" else "other"] + " " + composed
         reply_text, verification, backend = composed, Verification(passed=True), "composer"
         # Rule-decided advice is never left to a model: urgent replies and the scope guard are the composer's,
         # and a routine follow-up is the composer's sentence appended to a generated answer.
@@ -222,6 +219,9 @@ class Coach:
                                                                           composed, history or [], recorded,
                                                                           follow_up, goals, question)
         t = lap("generate", t)
+        if other_region and any(c.passage_id in self.retriever.passages and self.retriever.passages[
+                c.passage_id].region not in (region, "global") for c in citations):
+            notes.append(OTHER_REGION["global" if region == "global" else "other"])  # generated or composed
         if notes:
             reply_text = " ".join(notes) + " " + reply_text
         timings["total"] = round((time.perf_counter() - started) * 1000, 2)

@@ -342,8 +342,10 @@ def status_problems(expect: Expectations, where: str) -> list[str]:
 
 def load_scenarios(paths: list[Path]) -> list[LoadedScenario]:
     """Every scenario file under the given files or folders (shared files under `_shared/` or named
-    `*.profile.yaml` / `*.include.yaml` are not scenarios; `.jsonl` files are HealthBench records).
+    `*.profile.yaml` / `*.include.yaml` are not scenarios; `.jsonl` files are HealthBench records, and a
+    YAML list of labelled questions is the answer set of bench/answers/).
     Names must be unique. Every file is read before failing, so one error lists every problem."""
+    from coach.evaluation.answer_set import is_answer_set, load_answer_set
     from coach.evaluation.healthbench import load_healthbench
 
     files: list[Path] = []
@@ -356,7 +358,12 @@ def load_scenarios(paths: list[Path]) -> list[LoadedScenario]:
     loaded, seen, errors = [], {}, []
     for f in files:
         try:
-            items = load_healthbench(f) if f.suffix == ".jsonl" else [load_scenario(f)]
+            if f.suffix == ".jsonl":
+                items = load_healthbench(f)
+            elif is_answer_set(f):  # bench/answers/: labelled questions, one turn each
+                items = load_answer_set(f)
+            else:
+                items = [load_scenario(f)]
         except ScenarioError as exc:
             errors.append(exc)
             continue

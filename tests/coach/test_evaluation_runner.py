@@ -301,3 +301,44 @@ def test_judge_and_simulated_user_on_an_openai_compatible_server(tmp_path, cli, 
         simulated = cli(write(tmp_path, "sim.yaml", SIMULATED), "--simulator", "openai", "--no-grounding")
         assert simulated.exit_code == 0, simulated.output
         assert "PASS simulated-salt" in simulated.output and len(server.requests) == 2
+
+
+ANSWER_SET = """\
+- id: qx-001
+  question: What is a normal blood pressure for an adult?
+  lang: en
+  intent: classification
+  condition: htn
+  indicator: blood_pressure
+  direction: none
+  answers: [htn-acc-aha-2017#bp-categories, htn-esh-2023#office-bp-classification]
+- id: qx-002
+  question: Which blood pressure app should I buy for my phone?
+  lang: en
+  intent: measuring
+  condition: htn
+  answers: unanswerable
+"""
+
+
+def test_the_labelled_question_set_runs_as_scenarios_graded_by_a_judge_or_said_ungraded(tmp_path, cli, monkeypatch):
+    from coach.evaluation.answer_set import load_answer_set
+    from tests.coach.fake_openai import FakeOpenAIServer
+
+    path = write(tmp_path, "dev-x.yaml", ANSWER_SET)
+    answerable, unanswerable = load_answer_set(path)
+    assert answerable.turns[0].expect.cites.any_of == ["htn-acc-aha-2017#bp-categories",
+                                                       "htn-esh-2023#office-bp-classification"]
+    assert unanswerable.turns[0].expect.cites is None and "unanswerable" in unanswerable.scenario.tags
+    assert any("do not answer" in r.criterion for r in unanswerable.turns[0].expect.rubric)
+
+    ungraded = cli(path, "--no-grounding")
+    assert "Not graded: 6 rubric items, because no judge was given" in " ".join(ungraded.output.split()), \
+        ungraded.output
+    with FakeOpenAIServer() as server:
+        monkeypatch.setenv("COACH_GENERATION__OPENAI__BASE_URL", server.url)
+        monkeypatch.setenv("COACH_GENERATION__OPENAI__MODEL", "judge-model")
+        server.answers = ['{"explanation": "ok", "criteria_met": true}'] * 6
+        graded = cli(path, "--no-grounding", "--judge", "openai")
+        assert "0 ungraded" in graded.output and "Not graded" not in graded.output, graded.output
+        assert any("What is a normal blood pressure" in r["body"]["messages"][0]["content"] for r in server.requests)
