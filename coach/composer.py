@@ -125,7 +125,7 @@ def compose_unanswered(analysis: QuestionAnalysis | None, recorded_for_team: boo
     else:
         text += " Your clinician or care team can answer it."
     if recorded_for_team:
-        text += " I've passed your question on to your care team."
+        text += " I've recorded your question for your care team."
     return f"{text} {HELP_WITH}"
 
 

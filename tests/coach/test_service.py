@@ -276,3 +276,18 @@ def test_a_question_the_persons_guidelines_do_not_answer_is_answered_from_anothe
     assert regions - {"eu", "global"}  # the quote comes from outside the person's set, and says so
     at_home = coach.reply(asked, store.get_profile("sam"))  # a US profile: the ADA is its own guideline
     assert not at_home.text.startswith(OTHER_REGION["other"]) and at_home.citations
+
+
+def test_a_question_no_passage_answers_is_said_so_handed_to_a_person_and_recorded_as_unanswered(guideline_index, store):
+    coach = make_coach(guideline_index, store)
+    reply = coach.reply("How much does a month of semaglutide cost without insurance?", store.get_profile("sam"))
+    assert reply.citations == [] and not reply.answerability.answered
+    assert reply.text.startswith("The guidelines I work from don't answer that question")
+    assert "pharmacist" in reply.text and "semaglutide" in reply.text  # a medicine: who can answer it
+    assert "I've recorded your question for your care team." in reply.text
+    (record,) = store.escalations()
+    assert (record.level, record.profile_id, record.message) == (
+        "unanswered", "sam", "How much does a month of semaglutide cost without insurance?")
+    assert "medicines: semaglutide" in record.evidence  # the analysis, for the team extending the corpus
+    anonymous = coach.reply("How much does a month of semaglutide cost without insurance?")
+    assert "recorded your question" not in anonymous.text and len(store.escalations()) == 1

@@ -103,3 +103,20 @@ def test_a_single_reading_gets_a_week_wide_time_axis_in_days():
     assert end - start == dt.timedelta(days=6) and start < readings[-1].measured_at < end
     assert figure.layout.xaxis.tickformat == "%d %b"
     assert trend_figure(bp, demo_readings(NOW)).layout.xaxis.range is None  # two weeks: plotly's own range
+
+
+def test_the_retrieval_step_shows_the_question_analysis_whether_it_was_answered_and_what_was_left_out():
+    from coach.answering import Answerability, PassageFit
+    from coach.question import analyse
+
+    reply = demo_reply(["dm#lower-high"]).model_copy(update={
+        "question": analyse("how can I bring my blood sugar down?"),
+        "answerability": Answerability(answered=True, probability=0.91, best="dm#lower-high",
+                                       reason="dm#lower-high answers it (p = 0.91)", fits=[
+                                           PassageFit(passage_id="dm#lower-high", features={}, probability=0.91),
+                                           PassageFit(passage_id="dm#treat-low", features={}, probability=0.2,
+                                                      conflict="it is about a low value and the question is not")])})
+    step = render.retrieval_step(reply)
+    assert "Question: asks: lifestyle" in step and "direction: lower (high side)" in step
+    assert "Answered: yes (dm#lower-high answers it (p = 0.91))" in step
+    assert "- not quoted: `dm#treat-low`, it is about a low value and the question is not" in step

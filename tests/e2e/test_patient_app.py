@@ -283,3 +283,21 @@ def test_self_harm_said_indirectly_gets_the_crisis_line_and_the_triage_step_expl
     assert "thoughts of suicide or self-harm" in text and "better off without me" in text
     page.screenshot(path=str(ARTIFACTS / "6-self-harm-triage-step.png"), full_page=True)
     page.close()
+
+
+def test_a_question_the_guidelines_do_not_answer_is_said_so_and_the_retrieval_step_shows_why(browser, server):
+    page = login(browser, server)
+    answer = send(page, "How much does a month of semaglutide cost without insurance?")
+    answer.get_by_text(re.compile("don't answer that question")).first.wait_for()
+    page.get_by_text("Retrieval", exact=False).last.click()
+    page.get_by_text(re.compile(r"Question: asks:")).first.wait_for()
+    text = page.locator("body").inner_text()
+    assert "Answered: no" in text and "semaglutide" in text.lower()
+    page.screenshot(path=str(ARTIFACTS / "7-unanswered-retrieval-step.png"), full_page=True)
+
+    answered = send(page, "how can I bring my blood sugar down?")
+    answered.get_by_text(re.compile(r"\[1\]")).first.wait_for()
+    page.get_by_text("Retrieval", exact=False).last.click()
+    page.get_by_text(re.compile(r"direction: lower \(high side\)")).first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "8-answered-retrieval-step.png"), full_page=True)
+    page.close()
