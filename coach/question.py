@@ -124,6 +124,7 @@ class Term(BaseModel):
     absorbs: bool = Field(default=False, description="Words inside it have no direction ('low sugar diet')")
     outside: bool = Field(default=False, description="It names what the guidelines do not cover (prices, apps)")
     needs_medicine: bool = Field(default=False, description="It counts only when a medicine is named ('stop it')")
+    without_medicine: bool = Field(default=False, description="It counts only when none is named (吃: to eat)")
     en: list[str] = Field(default_factory=list)
     zh: list[str] = Field(default_factory=list)
 
@@ -229,12 +230,27 @@ class QuestionReader:
         for span in sorted(found, key=lambda s: (-(s[4] - s[3]), s[3], s[0])):  # the label: the same every run
             label, _, _, start, end = span
             family = label.split(":")[0]
-            inside = any(k[3] <= start and end <= k[4] and k[0].split(":")[0] == family
-                         and self._covers(k[0], label) for k in kept)
+            chinese = start >= 10_000
+            inside = any(k[3] <= start and end <= k[4] and (
+                k[0].split(":")[0] == family and (self._covers(k[0], label) or (
+                    chinese and self._topic_only(label) and (k[3], k[4]) != (start, end)))
+                # a person or a food in one character inside a longer Chinese word of another kind is part
+                # of that word: 他 in 他汀 (a statin), 肝 in 伤肝 (harms the liver)
+                or (chinese and end - start == 1 and k[4] - k[3] > 1 and family in ("whose", "food")
+                    and k[0].split(":")[0] != family)) for k in kept)
             if not inside and not any(k[0] == label and k[3] < end and start < k[4] for k in kept):
                 kept.append(span)
         return [(label, words, char, end - start) for label, words, char, start, end in
                 sorted(kept, key=lambda s: (s[2], s[0]))]
+
+    def _topic_only(self, label: str) -> bool:
+        """A term that names only a topic (a condition, an indicator): in Chinese, written without spaces,
+        such a word inside a longer match is part of that word ("肚子" in "拉肚子" is diarrhoea, not the
+        belly)."""
+        if not label.startswith("term:"):
+            return False
+        t = self.rules.terms[label[5:]]
+        return not (t.direction or t.intent or t.outside)
 
     def _covers(self, outer: str, inner: str) -> bool:
         """Whether a match of `outer` says all that a match of `inner` inside it would: "high blood sugar"
@@ -286,6 +302,14 @@ class QuestionReader:
             for name in d.zh:
                 if name and name in text and d.id not in found:
                     found[d.id] = self._mention(name, d)
+        if CJK.search(text):
+            for d in self.drugs.drugs:
+                if d.id in found:
+                    continue
+                for name in d.zh:
+                    if (written := _one_character_off(name, text)) is not None:
+                        found[d.id] = self._mention(written, d)
+                        break
         return list(found.values())
 
     def _mention(self, written: str, drug) -> MedicineMention:
@@ -297,13 +321,19 @@ class QuestionReader:
     def analyse(self, text: str) -> QuestionAnalysis:
         text = " ".join((text or "").split())
         language = "zh" if len(CJK.findall(text)) >= 2 else "en"
-        spans = self._spans(text)
+        medicines = self.medicines(text)
+        # Inside a Chinese medicine's name, characters are not words of their own ("他" in 阿托伐他汀 is not
+        # "he"); the name is matched as the medicine it is, and its class word (他汀) from the mention.
+        masked = text
+        for m in medicines:
+            if CJK.search(m.written):
+                masked = masked.replace(m.written, " " * len(m.written))
+        spans = self._spans(masked)
         cues = [Cue(term=label, words=words, start=char) for label, words, char, _ in spans]
         terms = [(self.rules.terms[label.split(":", 1)[1]], label, char) for label, _, char, _ in spans
                  if label.startswith("term:")]
         conditions = list(dict.fromkeys(t.condition for t, _, _ in terms if t.condition))
         indicators = list(dict.fromkeys(t.indicator for t, _, _ in terms if t.indicator))
-        medicines = self.medicines(text)
         by_class = {m.drug_class for m in medicines}
         for label, words, _, _ in spans:
             kind, name = label.split(":", 1) if ":" in label else (label, "")
@@ -317,6 +347,8 @@ class QuestionReader:
                 medicines.append(MedicineMention(written=words, group=name, class_label=words))
         if not medicines:  # "how do I stop it going up" stops no medicine
             terms = [t for t in terms if not t[0].needs_medicine]
+        else:  # "吃了以后" after taking it
+            terms = [t for t in terms if not t[0].without_medicine]
         for m in medicines:  # a medicine says what the question is about: "is metformin safe" -> diabetes
             condition = GROUP_CONDITION.get(m.group)
             if condition and condition not in conditions:
@@ -413,6 +445,20 @@ def _whose(labels: list[str]) -> str:
     if "whose:self" in labels:
         return "self"
     return "general"
+
+
+def _one_character_off(name: str, text: str) -> str | None:
+    """A Chinese medicine name of four characters or more written with one character swapped for another
+    (a homophone typed by pinyin: 达格列静 for 达格列净, 倍他洛克 for 倍他乐克), the first character right."""
+    n = len(name)
+    if n < 4 or not CJK.match(name):
+        return None
+    for i in range(len(text) - n + 1):
+        window = text[i:i + n]
+        if window[0] == name[0] and all(CJK.match(c) for c in window) and \
+                sum(a != b for a, b in zip(window, name)) == 1:
+            return window
+    return None
 
 
 def _release_name(medicines: list[MedicineMention], text: str, drugs) -> bool:

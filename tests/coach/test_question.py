@@ -111,3 +111,20 @@ def test_a_chinese_or_misspelt_question_searches_with_the_guidelines_names():
 ])
 def test_what_is_asked_in_the_words_of_people_who_did_not_read_the_guidelines(text, intent):
     assert analyse(text).intent == intent
+
+
+def test_a_chinese_medicine_name_typed_with_one_homophone_is_still_that_medicine():
+    found = analyse("达格列静吃了尿特别多 是这个药引起的吗").medicines
+    assert [(m.written, m.generic) for m in found] == [("达格列静", "dapagliflozin")]
+    assert analyse("我血糖高怎么办").medicines == []
+
+
+def test_characters_inside_a_chinese_word_are_part_of_it():
+    statin = analyse("阿托伐他汀有什么副作用")
+    assert statin.whose == "general"  # 他 in 阿托伐他汀 is not "he"
+    liver = analyse("他汀类药物伤肝吗")
+    assert liver.whose == "general" and liver.foods == [] and liver.intent == "side_effects"  # 肝 in 伤肝
+    assert analyse("秋水仙碱吃了拉肚子").indicators == []  # 肚子 in 拉肚子 is diarrhoea, not the waist
+    assert analyse("他血压高吗").whose == "other"
+    taking = analyse("二甲双胍吃了以后胃不舒服")
+    assert "food" not in taking.intents and "interactions" not in taking.intents  # 吃: taking the medicine
