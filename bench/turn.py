@@ -72,7 +72,7 @@ def main() -> None:
     print()
     print("| stage | p50 ms | p95 ms |")
     print("|---|---:|---:|")
-    for stage in ("prepare", "embed", "triage", "assess", "retrieve", "generate", "total"):
+    for stage in ("prepare", "embed", "triage", "assess", "analyse", "retrieve", "generate", "total"):
         values = stages.get(stage, [])
         if values:
             print(f"| {stage} | {percentile(values, 50):.1f} | {percentile(values, 95):.1f} |")

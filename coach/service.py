@@ -166,6 +166,7 @@ class Coach:
         question = self.reader.analyse(" ".join(x for x in (referent, distinct_sentences(text)) if x))
         words = Topic.of(topic, self._word_weights(), question.intents)
         gave_readings = bool(parsed.readings or parsed.problems)
+        t = lap("analyse", t)
 
         def candidates(within: str | None):
             found = self._passages(text, findings, within, history or [], numbers_are_readings=gave_readings,
@@ -194,7 +195,6 @@ class Coach:
             by_id = {p.id: p for p in passages}
             passages = [by_id[f.passage_id] for f in answerability.fits if f.conflict is None][:self.retriever.top_k]
         prefer = None  # which of them to quote is still read from headings and shared words (composer)
-        t = lap("analyse", t)
         goals = risk_goals(profile, text, findings)
         if self._unanswered(answerability, scope.scope, recorded, parsed.problems, goals, result, findings, topic):
             if profile is not None:  # the team sees what the guidelines do not cover, and can extend them
