@@ -65,8 +65,9 @@ NOT_A_READING_AFTER = re.compile(
     r"times?|x|tablets?|tabs?|pills?|capsules?|units?|iu|doses?|mg(?!\s*/)|mcg|µg|grams?|g|servings?|cups?|"
     r"glasses?|cans?|bottles?|pints?|steps?|flights?|kcal|calories|cigarettes?)\b|\s*(?:岁|年|个月|月|周|天|小时|分钟|次|片|粒|单位|杯|瓶)",
     re.I)
-AGE_BEFORE = re.compile(r"(?:\bage[ds]?|\baged|\bi'?m|\bi am|\bhe'?s|\bshe'?s|\bhe is|\bshe is|\bturn(?:ed|ing|s)?|"
-                        r"\bat)\s*$|年龄|今年", re.I)
+# "at" is not an age on its own: "fasting glucose at 3.1" is a reading ("at age 50" has "age").
+AGE_BEFORE = re.compile(r"(?:\bage[ds]?|\baged|\bi'?m|\bi am|\bhe'?s|\bshe'?s|\bhe is|\bshe is|\bturn(?:ed|s|ing)?)\s*$"
+                        r"|年龄|今年", re.I)
 # "my weight went up 3 kg", "lost 5 kg": a change, not a reading ("dropped to 3.2" is one).
 CHANGE_BEFORE = re.compile(r"\b(?:up|down|gained|gain(?:ing)?|lost|los(?:e|ing)|dropped|dropping|fell|rose|risen|"
                            r"increased|decreased|reduced|by)\s*$|(?:增加|减少|降了|升了|涨了|少了|多了|瘦了|胖了)$", re.I)

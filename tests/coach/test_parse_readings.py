@@ -152,6 +152,9 @@ def test_days_in_words_and_in_chinese():
     ("my weight went up 3 kg this month", []),
     ("my weight is up by 4 kg", []),
     ("my sugar dropped to 3.2 fasting", [("fasting_glucose", 3.2, "mmol/L", "fasting")]),  # "to": a reading
+    ("fasting glucose at 3.1 this morning", [("fasting_glucose", 3.1, "mmol/L", "fasting")]),  # "at": a reading
+    ("my uric acid at 520", [("uric_acid", 520, "µmol/L", None)]),
+    ("my a1c when I turned 50 was 7.1%", [("hba1c", 7.1, "%", None)]),  # the age, then the value
     ("Is my cholesterol ok? 10 days ago I started a diet", []),
 ])
 def test_a_number_is_a_reading_only_when_it_is_the_names_value(text, readings):
