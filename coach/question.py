@@ -319,7 +319,12 @@ class QuestionReader:
 
     # -- the analysis -------------------------------------------------------------------------------------
     def analyse(self, text: str) -> QuestionAnalysis:
-        text = " ".join((text or "").split())
+        """What `text` asks. One message is read several times a turn (its search query, the region's and
+        the other regions' searches, the answer), so the last analyses are kept: callers only read them."""
+        return self._analyse(" ".join((text or "").split()))
+
+    @lru_cache(maxsize=256)
+    def _analyse(self, text: str) -> QuestionAnalysis:
         language = "zh" if len(CJK.findall(text)) >= 2 else "en"
         medicines = self.medicines(text)
         # Inside a Chinese medicine's name, characters are not words of their own ("他" in 阿托伐他汀 is not

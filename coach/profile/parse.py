@@ -75,12 +75,15 @@ TARGET_WORDS = re.compile(r"\b(?:targets?|goals?|aim(?:ing)?|cut-?offs?|threshol
 SENTENCE_END = re.compile(r"[.?!;。？！；]")
 
 
+VALUE = re.compile(GAP + NUMBER + UNIT, re.I)  # a name's value: words, then the number and its unit
+
+
 def _value_after(text: str, start: int) -> re.Match | None:
     """The number (and unit) that is this name's value: the first after it in the same sentence that is not a
     duration, a count, a dose or an age; None when the words between name a target."""
     at = start
     for _ in range(3):
-        number = re.compile(GAP + NUMBER + UNIT, re.I).match(text, at)
+        number = VALUE.match(text, at)
         if not number:
             return None
         gap = text[start:number.start(1)]
