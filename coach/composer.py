@@ -133,10 +133,10 @@ def compose_answer(question: str, findings: list[IndicatorFinding], passages: li
                    triage: TriageResult, scope: ScopeCheck, recorded: list[Reading], problems: list[str],
                    lookup: Lookup, follow_up: Escalation | None = None,
                    weights: WordWeights | None = None, goals: Sequence[RiskGoal] = (),
-                   prefer: set[str] | None = None, asks: Sequence[str] = ()) -> tuple[str, list[Citation]]:
+                   asks: Sequence[str] = ()) -> tuple[str, list[Citation]]:
     """The answer and its citations. `question` is what quotes are chosen by (the question, plus the one a
-    follow-up refers to); `weights` says how much each shared word counts (all the same without); `prefer`
-    names the passages that declare they answer what the question asks."""
+    follow-up refers to); `weights` says how much each shared word counts (all the same without); `asks`,
+    the intents the question analysis found."""
     citations = Citations(lookup)
     topic = Topic.of(question, weights, asks)
     parts: list[str] = []
@@ -173,7 +173,7 @@ def compose_answer(question: str, findings: list[IndicatorFinding], passages: li
     if follow_up is not None:
         about_person.append(follow_up_sentence(follow_up, citations))
     used = {c.passage_id for c in citations.items}
-    if prefer is None and scope.scope == "in_scope" and not recorded and not problems and not goals and \
+    if scope.scope == "in_scope" and not recorded and not problems and not goals and \
             triage.level == "none" and not any(mentions(f.indicator, question) for f in findings) and \
             not choose(passages[:3], topic):
         # Nothing in the question matches the guidelines or the person's data: say so rather than pad.
@@ -182,11 +182,9 @@ def compose_answer(question: str, findings: list[IndicatorFinding], passages: li
                 "advise."), []
     quotes: list[str] = []
     if scope.scope != "other_person":
-        for passage, excerpt in choose(passages, topic, skip=used, prefer=prefer):
+        for passage, excerpt in choose(passages, topic, skip=used):
             quotes.append(f"{excerpt} {citations.cite(passage, passage.score)}")
-    # A question is answered first, then what it means for the person; a message that gave readings hears
-    # first what they mean.
-    parts += (quotes + about_person) if prefer is not None and not recorded else (about_person + quotes)
+    parts += about_person + quotes
     if not parts:
         parts.append("I couldn't find guideline advice on that. Could you ask it another way, or tell me which "
                      "condition it is about?")

@@ -329,13 +329,12 @@ def coverage(text: str, topic: Topic) -> float:
 
 
 def choose(passages: Sequence[Quotable], topic: Topic, skip: set[str] = frozenset(),
-           limit: int = 2, prefer: set[str] | None = None) -> list[tuple[Quotable, str]]:
+           limit: int = 2) -> list[tuple[Quotable, str]]:
     """The passages to quote (at most `limit`) with their excerpts.
 
     When some passage's heading names what the question asks for, only those are quoted, and of those only
     the ones sharing a word of the question's own when some do: "what should my LDL be?" wants an LDL goal,
-    not the HbA1c goal passage beside it. `prefer`, when given, names the passages that declare they answer
-    what the question asks (its intent), in place of reading headings. A passage whose excerpt and heading say less than half of what
+    not the HbA1c goal passage beside it. A passage whose excerpt and heading say less than half of what
     the best one's say about the question is left out ("diet alone will not solve gout" next to "beer
     raises urate"); the rest keep the retriever's order.
     """
@@ -345,7 +344,7 @@ def choose(passages: Sequence[Quotable], topic: Topic, skip: set[str] = frozense
             continue
         heading = passage.heading_path[-1] if passage.heading_path else ""
         relevance = quote.score + topic.score(stems(heading) - quote.words)  # a word counts once
-        named = passage.id in prefer if prefer is not None else topic.named_by(heading)
+        named = topic.named_by(heading)
         on_topic = named and bool(topic.words & (quote.words | stems(heading)))
         scored.append((named, on_topic, relevance, passage, quote.text))
     scored = [s for s in scored if s[1]] or [s for s in scored if s[0]] or scored

@@ -194,7 +194,6 @@ class Coach:
         else:
             by_id = {p.id: p for p in passages}
             passages = [by_id[f.passage_id] for f in answerability.fits if f.conflict is None][:self.retriever.top_k]
-        prefer = None  # which of them to quote is still read from headings and shared words (composer)
         goals = risk_goals(profile, text, findings)
         if self._unanswered(answerability, scope.scope, recorded, parsed.problems, goals, result, findings, topic):
             if profile is not None:  # the team sees what the guidelines do not cover, and can extend them
@@ -210,7 +209,7 @@ class Coach:
                 verification=Verification(passed=True), backend="composer", timings_ms=timings)
         composed, citations = compose_answer(topic, findings, passages, result, scope, recorded, parsed.problems,
                                              self._lookup, follow_up, self._word_weights(), goals=goals,
-                                             prefer=prefer, asks=question.intents)
+                                             asks=question.intents)
         reply_text, verification, backend = composed, Verification(passed=True), "composer"
         # Rule-decided advice is never left to a model: urgent replies and the scope guard are the composer's,
         # and a routine follow-up is the composer's sentence appended to a generated answer.
