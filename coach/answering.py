@@ -20,11 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from knowledge.models import GuidelinePassage
 
-from coach.question import QuestionAnalysis
+from coach.question import QuestionAnalysis, load_rules
 
 ANSWERING_FILE = Path(__file__).resolve().parent / "rules" / "answering.yaml"
 FEATURES = ("intent", "other_intent", "condition", "indicator", "medicine", "similarity", "lexical", "first",
-            "outside", "unknown")
+            "outside", "unknown", "own_region", "key_similarity", "bm25", "specific", "rarest",
+            "near_intent")
 
 
 class FitWeights(BaseModel):
@@ -37,6 +38,8 @@ class FitWeights(BaseModel):
     weights: dict[str, float]
     threshold: float = Field(ge=0, le=1)
     calibrated_on: str = Field(description="The labelled set and date the weights were fitted on")
+    regularisation: float | None = Field(default=None, description="The inverse regularisation strength C, "
+                                         "chosen by cross-validation on the labelled set")
 
 
 @lru_cache(maxsize=1)
@@ -83,7 +86,21 @@ def _glucose_family(a: Sequence[str], b: Sequence[str]) -> bool:
     return bool(family & set(a)) and bool(family & set(b))
 
 
-def features(question: QuestionAnalysis, passage: GuidelinePassage, rank: int, lexical: float,
+class Found(BaseModel):
+    """What the search and the question's words say of one candidate passage, beside its metadata."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rank: int = Field(ge=1, description="Its rank in the search that found it")
+    lexical: float = Field(default=0.0, description="How much of the question's own weighted words its best "
+                           "excerpt shares, 0-1")
+    own_region: bool = Field(default=True, description="Of the person's own guideline set (their region's and "
+                             "the global documents), not another region's")
+    rarest: float = Field(default=0.5, description="1 when it holds the question's rarest word that the corpus "
+                          "uses, 0 when not, 0.5 when the question has no such word")
+
+
+def features(question: QuestionAnalysis, passage: GuidelinePassage, found: Found,
              unknown: float = 0.0) -> dict[str, float]:
     """The fit features, each in [0, 1]. A feature the question says nothing about is 0.5 (neither for
     nor against): "what is gout" names no medicine."""
@@ -96,6 +113,8 @@ def features(question: QuestionAnalysis, passage: GuidelinePassage, rank: int, l
     return {
         "intent": 0.5 if main is None else float(main in answers),
         "other_intent": 0.5 if len(question.intents) < 2 else float(bool(set(question.intents[1:]) & answers)),
+        # a passage answering a close intent ("treatment" for a question read as about a medicine)
+        "near_intent": 0.5 if main is None else float(bool(set(load_rules().related_intents.get(main, ())) & answers)),
         # the share of the conditions asked about that the passage covers: "a BP target with my diabetes"
         # fits the passage on BP targets in diabetes better than either the BP or the glucose targets
         "condition": 0.5 if not conditions else len(conditions & set(passage.conditions)) / len(conditions),
@@ -105,10 +124,19 @@ def features(question: QuestionAnalysis, passage: GuidelinePassage, rank: int, l
         "medicine": 0.5 if not question.medicines else float(bool(medicine_ids & set(passage.medicines))
                                                               or mentions_medicine),
         "similarity": max(0.0, min(1.0, passage.similarity or 0.0)),
-        "lexical": max(0.0, min(1.0, lexical)),
-        "first": 1.0 / rank,
+        "lexical": max(0.0, min(1.0, found.lexical)),
+        "first": 1.0 / found.rank,
+        # how like one of the passage's own questions (its Asked-as lines) the question is, and how high the
+        # passage ranks by its words alone
+        "key_similarity": max(0.0, min(1.0, passage.key_similarity or 0.0)),
+        "bm25": 1.0 / passage.lexical_rank if passage.lexical_rank else 0.0,
+        # a passage that answers the kind of question asked and little else is about it, not near it
+        "specific": 0.5 if main is None else float(main in answers) / max(1, len(answers)),
+        # "dawn phenomenon", "nattokinase": the word that says most of what is asked, in the passage or not
+        "rarest": found.rarest,
         "outside": float(bool(question.outside)),
         "unknown": max(0.0, min(1.0, unknown)),
+        "own_region": float(found.own_region),
     }
 
 
@@ -117,24 +145,26 @@ def probability(feats: dict[str, float], weights: FitWeights) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def assess(question: QuestionAnalysis, passages: Sequence[GuidelinePassage],
-           lexical: Sequence[float] | None = None, weights: FitWeights | None = None,
-           unknown: float = 0.0) -> Answerability:
+def assess(question: QuestionAnalysis, passages: Sequence[GuidelinePassage], found: Sequence[Found] | None = None,
+           weights: FitWeights | None = None, unknown: float = 0.0) -> Answerability:
     """Every passage's fit, best first, and whether the best one answers the question.
 
-    `lexical`: per passage, how much of the question's own weighted words its best excerpt shares (0-1);
-    `unknown`: the share of the question's own words that no passage of the corpus uses at all.
+    `found`: per passage, what the search and the question's words say of it (its place in `passages` and
+    nothing else, when not given); `unknown`: the share of the question's own words that no passage of the
+    corpus uses at all.
     """
     weights = weights or load_weights()
     fits = []
-    for rank, passage in enumerate(passages, start=1):
-        feats = features(question, passage, rank, lexical[rank - 1] if lexical else 0.0, unknown)
+    for i, passage in enumerate(passages):
+        feats = features(question, passage, found[i] if found else Found(rank=i + 1), unknown)
         fits.append(PassageFit(passage_id=passage.id, features=feats, conflict=conflict(question, passage),
                                probability=round(probability(feats, weights), 4)))
-    # A passage about another value than the one asked about ("what BP target with my diabetes" and the
-    # glucose targets) comes after those about it, whatever its rank in the search.
+    # Of the passages that answer, one about another value than the one asked about ("what BP target with my
+    # diabetes" and the glucose targets) comes after those about it; one that does not answer comes after
+    # all that do, whatever the value it is about ("does red wine raise HDL": the passage on drinks answers,
+    # not the HDL bands).
     usable = sorted((f for f in fits if f.conflict is None),
-                    key=lambda f: (f.features["indicator"] == 0.0, -f.probability))
+                    key=lambda f: (f.probability < weights.threshold, f.features["indicator"] == 0.0, -f.probability))
     fits = usable + [f for f in fits if f.conflict is not None]
     if not usable:
         return Answerability(answered=False, probability=0.0, reason="no passage found for this question", fits=fits)

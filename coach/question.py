@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from knowledge.models import Condition, IndicatorKey, Intent
 
@@ -145,6 +145,16 @@ class QuestionRules(BaseModel):
     groups: dict[str, Words]
     extended_release: Words
     foods: dict[str, Words] = Field(default_factory=dict, description="A food or drink's guideline name -> words")
+    related_intents: dict[Intent, list[Intent]] = Field(default_factory=dict, description="Intents close to "
+                                                        "each other, listed both ways")
+
+    @model_validator(mode="after")
+    def _both_ways(self) -> "QuestionRules":
+        missing = [f"{b} -> {a}" for a, near in self.related_intents.items() for b in near
+                   if a not in self.related_intents.get(b, [])]
+        if missing:
+            raise ValueError(f"related_intents must list each pair both ways; missing: {', '.join(missing)}")
+        return self
 
 
 @lru_cache(maxsize=1)

@@ -12,6 +12,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable, Protocol, Sequence
 
 from knowledge.bm25 import stem, words
@@ -46,6 +47,12 @@ def stems(text: str) -> frozenset[str]:
     for pattern, same in SAME_AS:
         text = pattern.sub(same, text)
     return frozenset(stem(w) for w in words(text))
+
+
+@lru_cache(maxsize=1024)
+def passage_words(text: str, headings: tuple[str, ...] = ()) -> frozenset[str]:
+    """The stems of a passage's text and headings, kept: a passage is a candidate of many questions."""
+    return stems(" ".join((text, *headings)))
 
 
 @dataclass(frozen=True)
@@ -164,6 +171,12 @@ class Topic:
         if not own or not self.weights.size:
             return 0.0
         return sum(self.weights.df.get(w, 0) == 0 for w in own) / len(own)
+
+    def rarest(self) -> str | None:
+        """The question's own word of four letters or more that the fewest guideline passages use (and some
+        do): what says most of what is asked ("dawn" in "dawn phenomenon high sugar morning")."""
+        used = [w for w in self.words if len(w) >= 4 and w.isalpha() and self.weights.df.get(w, 0) > 0]
+        return min(used, key=lambda w: (self.weights.df[w], w)) if used and self.weights.size else None
 
     def score(self, found: frozenset[str]) -> float:
         """The weights of the question's words found, half those of its context's, and half the weight of

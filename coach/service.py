@@ -10,7 +10,7 @@ from typing import Callable
 from knowledge.models import SearchFilters
 from knowledge.retrieve import HybridRetriever, QueryError
 
-from coach.answering import assess
+from coach.answering import Found, assess
 from coach.assessment import assess as assess_readings
 from coach.composer import (
     Citations, compose_answer, compose_emergency, compose_safety_check, compose_unanswered, escalation_for,
@@ -26,7 +26,7 @@ from coach.models import (
 from coach.profile.parse import clarified_glucose, parse_readings
 from coach.profile.store import EscalationRecord, ProfileStore
 from coach.prompts import render
-from coach.quoting import Topic, WordWeights, about_status, coverage, search_words
+from coach.quoting import Topic, WordWeights, about_status, coverage, passage_words, search_words
 from coach.scope import check_scope
 from coach.text import (
     READING_NUMBERS, TOPICS, distinct_sentences, english_terms, mentions, without_numbers, without_other_numbers,
@@ -38,11 +38,13 @@ from coach.verify import MARKER, verify
 MAX_MESSAGE_CHARS = 4000
 HISTORY_TURNS = 6
 CJK = re.compile(r"[\u3400-\u9fff]")
-OTHER_REGION = {  # said before an answer quoted from outside the person's guideline set
+OTHER_REGION = {  # said before an answer quoted from outside the person's guideline set, or partly from it
     "global": "The international guidelines don't cover this, so this answer quotes a national guideline, named "
               "in each quote.",
+    "global_part": "Part of this answer quotes a national guideline, named in its quote.",
     "other": "The guidelines for your region don't cover this, so this answer quotes another region's guideline, "
-             "named in each quote."}
+             "named in each quote.",
+    "other_part": "Part of this answer quotes another region's guideline, named in its quote."}
 ANSWER_CANDIDATES = 10  # passages retrieved for a question; the best fits of them are quoted
 READINGS_WINDOW_DAYS = 90
 # Words that point back at the previous question: "what about it?", "is that bad?".
@@ -168,22 +170,41 @@ class Coach:
         gave_readings = bool(parsed.readings or parsed.problems)
         t = lap("analyse", t)
 
-        def candidates(within: str | None):
-            found = self._passages(text, findings, within, history or [], numbers_are_readings=gave_readings,
-                                   top_k=ANSWER_CANDIDATES)
+        own = SearchFilters(region=region).regions() or ()
+
+        def candidates(*regions: str | None):
+            """The passages the searches within these regions find (None: every region), each with its best
+            rank, and how they fit the question."""
+            found, rank = [], {}
+            for within in regions:
+                for r, p in enumerate(self._passages(text, findings, within, history or [],
+                                                     numbers_are_readings=gave_readings, top_k=ANSWER_CANDIDATES),
+                                      start=1):
+                    if p.id not in rank:
+                        found.append(p)
+                    rank[p.id] = min(r, rank.get(p.id, r))
             # A red flag told as past history ("two years ago I had chest pain") is not happening now: its
             # emergency advice does not answer what was asked.
             found = [p for p in found if p.id not in {h.passage_id for h in result.history}]
-            return found, assess(question, found, [coverage(p.text, words) for p in found], unknown=words.unknown())
+            rarest = words.rarest()
+            return found, assess(question, found, [
+                Found(rank=rank[p.id], lexical=coverage(p.text, words), own_region=p.region in own,
+                      rarest=0.5 if rarest is None else float(rarest in passage_words(p.text, tuple(p.heading_path))))
+                for p in found], unknown=words.unknown())
 
-        passages, answerability = candidates(region)
-        other_region = False
-        if not answerability.answered and not gave_readings:
-            # The person's own guideline set does not answer it: another region's may (each quote names its
-            # guideline, and the reply says it is not their region's).
-            wider, fit = candidates(None)
-            if fit.answered:
-                passages, answerability, other_region = wider, fit, True
+        if region == "global" and not gave_readings:
+            # With no region of their own, no national guideline is more the person's than another: the
+            # international documents and every national one are searched together, and the best fit wins
+            # (a neighbouring international passage must not win over a national one that answers).
+            passages, answerability = candidates(region, None)
+        else:
+            passages, answerability = candidates(region)
+            if not answerability.answered and not gave_readings:
+                # Their own guideline set (their region's and the international documents) does not answer
+                # it: another region's may (each quote names its guideline, and the reply says so).
+                wider = candidates(region, None)
+                if wider[1].answered:
+                    passages, answerability = wider
         t = lap("retrieve", t)
         # A passage about the other side of the value asked about is never quoted; the rest are offered to
         # the composer best fit first (retrieval finds the candidates, the fit orders them), or for a message
@@ -218,9 +239,11 @@ class Coach:
                                                                           composed, history or [], recorded,
                                                                           follow_up, goals, question)
         t = lap("generate", t)
-        if other_region and any(c.passage_id in self.retriever.passages and self.retriever.passages[
-                c.passage_id].region not in (region, "global") for c in citations):
-            notes.append(OTHER_REGION["global" if region == "global" else "other"])  # generated or composed
+        quoted_regions = {self.retriever.passages[c.passage_id].region for c in citations
+                          if c.passage_id in self.retriever.passages}
+        if quoted_regions - set(own):  # generated or composed: the person is told whose guideline it is
+            notes.append(OTHER_REGION[("global" if region == "global" else "other") +
+                                      ("" if quoted_regions - set(own) == quoted_regions else "_part")])
         if notes:
             reply_text = " ".join(notes) + " " + reply_text
         timings["total"] = round((time.perf_counter() - started) * 1000, 2)

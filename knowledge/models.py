@@ -122,14 +122,18 @@ class GuidelinePassage(BaseModel):
     score: float = Field(description="Fused hybrid score (higher is better)")
     similarity: float | None = Field(default=None, description="Best cosine similarity of the query to the "
                                      "passage's text or one of its questions")
+    key_similarity: float | None = Field(default=None, description="Best cosine similarity of the query to one "
+                                         "of the passage's questions (its Asked-as lines)")
     dense_rank: int | None = Field(default=None, description="Rank in the dense list, 1-based")
     lexical_rank: int | None = Field(default=None, description="Rank in the BM25 list, 1-based")
 
     @classmethod
     def from_passage(cls, passage: Passage, score: float, dense_rank: int | None = None,
-                     lexical_rank: int | None = None, similarity: float | None = None) -> GuidelinePassage:
+                     lexical_rank: int | None = None, similarity: float | None = None,
+                     key_similarity: float | None = None) -> GuidelinePassage:
         data = passage.model_dump(exclude={"path", "line", "asked_as"})
-        return cls(**data, score=score, dense_rank=dense_rank, lexical_rank=lexical_rank, similarity=similarity)
+        return cls(**data, score=score, dense_rank=dense_rank, lexical_rank=lexical_rank, similarity=similarity,
+                   key_similarity=key_similarity)
 
 
 class SearchFilters(BaseModel):

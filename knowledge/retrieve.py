@@ -187,11 +187,13 @@ class HybridRetriever:
         dense = best_per_passage(by_text + by_keys)
         dense_rank = {pid: r for r, (pid, _) in enumerate(dense, start=1)}
         lexical_rank = {pid: r for r, (pid, _) in enumerate(lexical, start=1)}
-        similarity = dict(dense)
+        similarity, key_similarity = dict(dense), dict(by_keys)
         passages = [GuidelinePassage.from_passage(self.passages[pid], score=round(score, 6),
                                                   dense_rank=dense_rank.get(pid),
                                                   lexical_rank=lexical_rank.get(pid),
-                                                  similarity=round(similarity[pid], 4) if pid in similarity else None)
+                                                  similarity=round(similarity[pid], 4) if pid in similarity else None,
+                                                  key_similarity=round(key_similarity[pid], 4)
+                                                  if pid in key_similarity else None)
                     for pid, score in fused]
         if not passages:
             notes.append("No guideline passage matches these filters.")

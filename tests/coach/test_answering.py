@@ -76,3 +76,32 @@ def test_a_passage_about_another_value_comes_after_those_about_the_one_asked():
     assert [f.passage_id for f in result.fits] == ["h#bp-targets-diabetes", "d#glucose-targets"]
     # whether it is answered is still the best probability of all
     assert result.probability == max(f.probability for f in result.fits)
+
+
+def test_what_the_search_says_of_a_candidate_enters_its_fit():
+    from coach.answering import Found
+
+    q = analyse("what should my HbA1c target be")
+    a = passage("d#a1c-goal", ["target"], indicators=("hba1c",), text="The HbA1c goal is below 7%.")
+    result = assess(q, [a], [Found(rank=4, lexical=0.8, own_region=False, rarest=1.0)], weights=WEIGHTS)
+    feats = result.fits[0].features
+    assert (feats["first"], feats["lexical"], feats["own_region"], feats["rarest"]) == (0.25, 0.8, 0.0, 1.0)
+    assert assess(q, [a], weights=WEIGHTS).fits[0].features["own_region"] == 1.0  # by default: their own
+
+
+def test_a_passage_answering_a_close_intent_is_near_and_the_pairs_are_listed_both_ways():
+    import pytest
+
+    from coach.question import QuestionRules, load_rules
+
+    q = analyse("what are the side effects of metformin")
+    assert q.intent == "side_effects"
+    about_it = passage("m#metformin", ["medicine_use"], medicines=("metformin",))
+    a_food = passage("f#bread", ["food"])
+    fits = {f.passage_id: f.features for f in assess(q, [about_it, a_food], weights=WEIGHTS).fits}
+    assert (fits["m#metformin"]["near_intent"], fits["f#bread"]["near_intent"]) == (1.0, 0.0)
+    assert fits["m#metformin"]["intent"] == 0.0  # close, not the same
+    data = load_rules().model_dump()
+    data["related_intents"] = {"food": ["lifestyle"]}  # one way only
+    with pytest.raises(ValueError, match="lifestyle -> food"):
+        QuestionRules.model_validate(data)

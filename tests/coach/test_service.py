@@ -291,3 +291,21 @@ def test_a_question_no_passage_answers_is_said_so_handed_to_a_person_and_recorde
     assert "medicines: semaglutide" in record.evidence  # the analysis, for the team extending the corpus
     anonymous = coach.reply("How much does a month of semaglutide cost without insurance?")
     assert "recorded your question" not in anonymous.text and len(store.escalations()) == 1
+
+
+def test_without_a_region_every_guideline_is_searched_together_and_the_reply_says_whose_it_quotes(
+        guideline_index, store):
+    """A person with no region: no national guideline is more theirs than another, so the international and
+    the national documents are candidates together, each passage's fit saying whether it is international."""
+    from coach.service import OTHER_REGION
+
+    reply = make_coach(guideline_index, store).reply("What should my A1c target be?")  # no profile: global
+    passages = HybridRetriever(guideline_index).passages
+    regions = {passages[f.passage_id].region for f in reply.answerability.fits}
+    assert "global" in regions and regions - {"global"}  # both, from the first search
+    own = {f.passage_id: f.features["own_region"] for f in reply.answerability.fits}
+    assert all(own[pid] == float(passages[pid].region == "global") for pid in own)
+    quoted = {passages[c.passage_id].region for c in reply.citations}
+    assert quoted - {"global"}
+    note = OTHER_REGION["global"] if quoted == quoted - {"global"} else OTHER_REGION["global_part"]
+    assert reply.text.startswith(note)
