@@ -234,6 +234,7 @@ class QuestionReader:
             doc = matcher(nlp.make_doc(text))
             found += [(s.label_, s.text, s.start_char, s.start + 10_000, s.end + 10_000)
                       for s in doc.spans["concepts"]]
+            found += self._misspelt_chinese(doc, {label for label, *_ in found})
         # A match inside a longer one of another term is part of it: "low sugar" in "low sugar diet" is a
         # diet, not a low. Matches that only overlap both count ("how do I lower" and "lower my sugar").
         kept: list[tuple[str, str, int, int, int]] = []
@@ -247,11 +248,42 @@ class QuestionReader:
                 # a person or a food in one character inside a longer Chinese word of another kind is part
                 # of that word: 他 in 他汀 (a statin), 肝 in 伤肝 (harms the liver)
                 or (chinese and end - start == 1 and k[4] - k[3] > 1 and family in ("whose", "food")
-                    and k[0].split(":")[0] != family)) for k in kept)
+                    and k[0].split(":")[0] != family)
+                # ...and so is a word that only says what is asked, in one character, inside the name of a
+                # value: 油 (oil, a food) in 甘油三酯 (triglycerides)
+                or (chinese and end - start == 1 and k[4] - k[3] > 1 and self._intent_only(label)
+                    and self._topic_only(k[0]))) for k in kept)
             if not inside and not any(k[0] == label and k[3] < end and start < k[4] for k in kept):
                 kept.append(span)
         return [(label, words, char, end - start) for label, words, char, start, end in
                 sorted(kept, key=lambda s: (s[2], s[0]))]
+
+    def _misspelt_chinese(self, doc, matched: set[str]) -> list[tuple[str, str, int, int, int]]:
+        """Names of values of four characters or more typed with one character swapped for a homophone, as
+        pinyin input does (甘油三脂 for 甘油三酯): the same names, for the values not already matched.
+        Only names of a value: a word with a direction is never guessed at, since one character is all that
+        tells a high from a low (血糖偏高, 血糖偏低)."""
+        text, found = doc.text, []
+        token_at = {t.idx: t.i for t in doc}
+        for label, concept in self.concepts.items():
+            if label in matched or not self._topic_only(label):
+                continue
+            for phrase in concept.zh:
+                if (written := _one_character_off(phrase, text)) is None:
+                    continue
+                char = text.index(written)
+                if char in token_at and char + len(written) - 1 in token_at:
+                    start, end = token_at[char], token_at[char + len(written) - 1] + 1
+                    found.append((label, written, char, start + 10_000, end + 10_000))
+                    break
+        return found
+
+    def _intent_only(self, label: str) -> bool:
+        """A term that only says what is asked (an intent), no topic and no direction."""
+        if not label.startswith("term:"):
+            return False
+        t = self.rules.terms[label[5:]]
+        return bool(t.intent) and not (t.direction or t.condition or t.indicator or t.outside)
 
     def _topic_only(self, label: str) -> bool:
         """A term that names only a topic (a condition, an indicator): in Chinese, written without spaces,

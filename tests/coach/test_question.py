@@ -128,3 +128,22 @@ def test_characters_inside_a_chinese_word_are_part_of_it():
     assert analyse("他血压高吗").whose == "other"
     taking = analyse("二甲双胍吃了以后胃不舒服")
     assert "food" not in taking.intents and "interactions" not in taking.intents  # 吃: taking the medicine
+
+
+def test_a_chinese_word_typed_with_one_homophone_is_still_that_word():
+    typo = analyse("甘油三脂高怎么降")  # 脂 for 酯, as pinyin input gives
+    assert typo.indicators == ["triglycerides"] and "甘油三脂" in [c.words for c in typo.cues]
+    assert analyse("甘油三酯高怎么降").indicators == ["triglycerides"]
+    assert analyse("我最近压力很大").indicators == []  # short words are not guessed at
+
+
+def test_a_one_character_intent_inside_the_name_of_a_value_is_part_of_it():
+    lowering = analyse("甘油三酯高怎么降 不想吃药")
+    assert "food" not in lowering.intents  # 油 in 甘油三酯 is not cooking oil
+    assert analyse("血脂高能吃油炸的吗").intent == "food"  # 油 on its own still is
+
+
+def test_a_word_with_a_direction_is_never_guessed_from_one_character_off():
+    # 血糖偏低 is one character from 血糖偏高: reading it as a high would be the classic dangerous mix-up
+    assert analyse("我血糖偏低怎么办").side == "low"
+    assert analyse("我血糖偏高怎么办").side == "high"
