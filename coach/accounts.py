@@ -16,13 +16,13 @@ import secrets
 from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Boolean, Column, DateTime, MetaData, String, Table, select
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, MetaData, PrimaryKeyConstraint, String, Table, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from coach.profile.store import open_engine
 
-Role = Literal["patient", "manager", "evaluator"]
+Role = Literal["patient", "manager", "evaluator", "admin"]
 ROLES: tuple[str, ...] = get_args(Role)
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{1,63}$"  # the profile id pattern: a patient's profile id defaults to it
 MIN_PASSWORD_LENGTH = 8
@@ -44,12 +44,21 @@ accounts = Table(
     Column("disabled", Boolean, nullable=False, default=False),
 )
 
+# Which patients each health manager follows (`coach users assign`): a manager reaches only these.
+assignments = Table(
+    "assignments", metadata,
+    Column("manager", String(64), ForeignKey("accounts.username"), nullable=False),
+    Column("patient", String(64), ForeignKey("accounts.username"), nullable=False),
+    Column("assigned_at", DateTime, nullable=False),
+    PrimaryKeyConstraint("manager", "patient"),
+)
+
 
 class Account(BaseModel):
     """A person who may log in to the chat app (never carries the password hash)."""
 
     username: str = Field(pattern=USERNAME_PATTERN, description="Login name (lowercase, digits, - or _)")
-    role: Role = Field(description="patient, manager or evaluator")
+    role: Role = Field(description="patient, manager, evaluator or admin")
     profile_id: str | None = Field(default=None, description="The coach Profile a patient talks about")
     created_at: dt.datetime
     disabled: bool = False
@@ -63,6 +72,10 @@ class AccountExists(ValueError):
 class AccountNotFound(LookupError):
     def __init__(self, username: str):
         super().__init__(f"no user named {username!r}")
+
+
+class AssignmentRejected(ValueError):
+    """An assignment names an account of the wrong role (a manager must be a manager, a patient a patient)."""
 
 
 class PasswordRejected(ValueError):
@@ -190,6 +203,60 @@ class AccountStore:
         if not verify_password(password, row["password_hash"]) or row["disabled"]:
             return None
         return _account(row)
+
+    # -- assignments -----------------------------------------------------------------------------------
+    def assign(self, manager: str, patients: list[str]) -> list[str]:
+        """Assign patients to a manager; those already assigned stay so. Returns the newly assigned.
+        Every name is checked first: nothing is stored when one is wrong."""
+        self._check_roles(manager, patients)
+        now = _utcnow()
+        with self.engine.begin() as conn:
+            have = set(conn.execute(select(assignments.c.patient).where(assignments.c.manager == manager)).scalars())
+            new = [p for p in dict.fromkeys(patients) if p not in have]
+            if new:
+                conn.execute(assignments.insert(), [{"manager": manager, "patient": p, "assigned_at": now}
+                                                    for p in new])
+        return new
+
+    def unassign(self, manager: str, patients: list[str]) -> list[str]:
+        """Remove patients from a manager's caseload. Returns those that were assigned."""
+        self._check_roles(manager, patients)
+        with self.engine.begin() as conn:
+            have = set(conn.execute(select(assignments.c.patient).where(assignments.c.manager == manager)).scalars())
+            gone = [p for p in dict.fromkeys(patients) if p in have]
+            if gone:
+                conn.execute(assignments.delete().where(assignments.c.manager == manager,
+                                                        assignments.c.patient.in_(gone)))
+        return gone
+
+    def patients_of(self, manager: str) -> list[str]:
+        """The usernames of the patients assigned to a manager."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(assignments.c.patient).where(assignments.c.manager == manager)
+                                     .order_by(assignments.c.patient)).scalars())
+
+    def profiles_of(self, manager: str) -> set[str]:
+        """The profile ids of the patients assigned to a manager (what the access policy checks)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(accounts.c.profile_id).join(
+                assignments, assignments.c.patient == accounts.c.username).where(
+                assignments.c.manager == manager)).scalars()
+            return {r for r in rows if r}
+
+    def managers_of(self, patient: str) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(assignments.c.manager).where(assignments.c.patient == patient)
+                                     .order_by(assignments.c.manager)).scalars())
+
+    def _check_roles(self, manager: str, patients: list[str]) -> None:
+        if not patients:
+            raise AssignmentRejected("name at least one patient")
+        if self.get(manager).role != "manager":
+            raise AssignmentRejected(f"{manager!r} is not a manager (its role is {self.get(manager).role})")
+        for p in patients:
+            role = self.get(p).role
+            if role != "patient":
+                raise AssignmentRejected(f"{p!r} is not a patient (its role is {role})")
 
     def _update(self, username: str, **values) -> None:
         with self.engine.begin() as conn:

@@ -1,4 +1,5 @@
-"""`coach users add|list|passwd|disable|enable`: the accounts that may log in to the chat app."""
+"""`coach users add|list|passwd|disable|enable|assign|unassign`: the accounts that may log in, and which
+patients each health manager follows."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def _read_password(from_stdin: bool) -> str:
 
 @users_app.command("add")
 def users_add(username: str = typer.Argument(..., help="Login name, e.g. 'mei'"),
-              role: str = typer.Option("patient", "--role", help="patient, manager or evaluator"),
+              role: str = typer.Option("patient", "--role", help="patient, manager, evaluator or admin"),
               profile: Optional[str] = typer.Option(None, "--profile", help="The coach profile a patient talks "
                                                     "about (default: the username)"),
               password_stdin: bool = typer.Option(False, "--password-stdin", help=PASSWORD_STDIN_HELP)) -> None:
@@ -88,11 +89,46 @@ def users_list() -> None:
     if not accounts:
         out.print("No users yet; add one with `coach users add NAME --role patient`.")
         return
-    table = Table("username", "role", "profile", "created", "status")
+    store = _store()
+    table = Table("username", "role", "profile", "assigned", "created", "status")
     for a in accounts:
-        table.add_row(a.username, a.role, a.profile_id or "-", f"{a.created_at:%Y-%m-%d %H:%M}",
-                      "disabled" if a.disabled else "active")
+        assigned = (store.patients_of(a.username) if a.role == "manager" else
+                    store.managers_of(a.username) if a.role == "patient" else [])
+        table.add_row(a.username, a.role, a.profile_id or "-", ", ".join(assigned) or "-",
+                      f"{a.created_at:%Y-%m-%d %H:%M}", "disabled" if a.disabled else "active")
     out.print(table)
+
+
+@users_app.command("assign")
+def users_assign(manager: str = typer.Argument(..., help="The health manager's user name"),
+                 patients: list[str] = typer.Argument(..., help="One or more patients' user names")) -> None:
+    """Assign patients to a health manager: the manager then reaches their profiles, readings, threads and
+    alerts, and no one else's."""
+    _change_assignments(manager, patients, assign=True)
+
+
+@users_app.command("unassign")
+def users_unassign(manager: str = typer.Argument(..., help="The health manager's user name"),
+                   patients: list[str] = typer.Argument(..., help="One or more patients' user names")) -> None:
+    """Take patients off a health manager's caseload (their data stays)."""
+    _change_assignments(manager, patients, assign=False)
+
+
+def _change_assignments(manager: str, patients: list[str], assign: bool) -> None:
+    from coach.accounts import AccountNotFound, AssignmentRejected
+    store = _store()
+    try:
+        changed = store.assign(manager, patients) if assign else store.unassign(manager, patients)
+    except (AccountNotFound, AssignmentRejected) as exc:
+        _fail(str(exc))
+    unchanged = [p for p in dict.fromkeys(patients) if p not in changed]
+    verb, prep = ("Assigned", "to") if assign else ("Unassigned", "from")
+    if changed:
+        out.print(f"{verb} {', '.join(changed)} {prep} {manager}.", highlight=False)
+    if unchanged:
+        out.print(f"{'Already' if assign else 'Not'} assigned {prep} {manager}: {', '.join(unchanged)}.",
+                  highlight=False)
+    out.print(f"{manager} now follows: {', '.join(store.patients_of(manager)) or 'no one'}.", highlight=False)
 
 
 @users_app.command("passwd")

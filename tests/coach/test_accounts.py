@@ -84,7 +84,7 @@ def test_refusals(store):
     store.add("mei", "patient", "s3cret-pass")
     with pytest.raises(AccountExists, match="a user named 'mei' already exists"):
         store.add("mei", "manager", "another-pass")
-    with pytest.raises(ValueError, match="unknown role 'doctor'; use one of patient, manager, evaluator"):
+    with pytest.raises(ValueError, match="unknown role 'doctor'; use one of patient, manager, evaluator, admin"):
         store.add("li", "doctor", "s3cret-pass")
     with pytest.raises(PasswordRejected, match="the password is empty"):
         store.add("li", "patient", "")
@@ -132,7 +132,7 @@ def test_cli_errors_are_one_line_with_exit_code_2(env):
     cases = [
         (["users", "add", "mei", "--password-stdin"], "s3cret-pass\n", "a user named 'mei' already exists"),
         (["users", "add", "li", "--role", "doctor", "--password-stdin"], "s3cret-pass\n",
-         "unknown role 'doctor'; use one of patient, manager, evaluator"),
+         "unknown role 'doctor'; use one of patient, manager, evaluator, admin"),
         (["users", "add", "li", "--password-stdin"], "\n", "the password is empty"),
         (["users", "add", "li", "--password-stdin"], "short\n", "too short: at least 8 characters"),
         (["users", "add", "li"], "one-password\nother-password\n", "the two passwords do not match"),

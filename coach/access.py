@@ -1,0 +1,82 @@
+"""Who may reach what: the one place that says it, for every adapter (the chat app, the console, the CLI).
+
+A patient reaches only their own profile, readings and threads; a manager only the patients assigned to
+them (`coach users assign`); an evaluator only the evaluation runs; an admin the accounts, the assignments
+and the audit log, and no patient's data. An adapter asks before it reads, and a refusal says why without
+saying whether the thing exists: a manager who is not assigned to a patient cannot tell an unknown patient
+from another manager's.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+from coach.accounts import Account, AccountStore
+
+Resource = Literal["profile", "readings", "threads", "alerts", "evaluation_runs", "accounts", "assignments",
+                   "audit"]
+PATIENT_DATA: frozenset[str] = frozenset({"profile", "readings", "threads", "alerts"})
+# What each role reaches besides patient data
+ROLE_RESOURCES: dict[str, frozenset[str]] = {
+    "patient": frozenset(),
+    "manager": frozenset(),
+    "evaluator": frozenset({"evaluation_runs"}),
+    "admin": frozenset({"accounts", "assignments", "audit"}),
+}
+
+
+class AccessDenied(PermissionError):
+    """The account may not reach this; the message names the account and the kind of thing, never the
+    data. Adapters answer 404 for patient data (its existence is not told) and 403 for the rest."""
+
+    def __init__(self, account: Account, resource: str, reason: str):
+        self.account, self.resource, self.reason = account, resource, reason
+        super().__init__(f"{account.username} ({account.role}) may not reach {resource}: {reason}")
+
+
+class Decision(BaseModel):
+    allowed: bool
+    reason: str
+
+
+class AccessPolicy:
+    """Decides from the stored accounts and assignments, read fresh on every question (an assignment
+    removed a moment ago is already in force)."""
+
+    def __init__(self, accounts: AccountStore):
+        self.accounts = accounts
+
+    def decide(self, account: Account, resource: Resource, profile_id: str | None = None) -> Decision:
+        if account.disabled:
+            return Decision(allowed=False, reason="the account is disabled")
+        if resource in PATIENT_DATA:
+            if profile_id is None:
+                return Decision(allowed=False, reason="no patient was named")
+            if account.role == "patient":
+                own = account.profile_id == profile_id
+                return Decision(allowed=own, reason="their own" if own else "another patient's")
+            if account.role == "manager":
+                assigned = profile_id in self.accounts.profiles_of(account.username)
+                return Decision(allowed=assigned, reason="an assigned patient's" if assigned
+                                else "not a patient assigned to them")
+            return Decision(allowed=False, reason=f"a {account.role} reaches no patient's data")
+        allowed = resource in ROLE_RESOURCES.get(account.role, frozenset())
+        return Decision(allowed=allowed, reason=f"{'part' if allowed else 'not part'} of a {account.role}'s work")
+
+    def require(self, account: Account, resource: Resource, profile_id: str | None = None) -> None:
+        decision = self.decide(account, resource, profile_id)
+        if not decision.allowed:
+            raise AccessDenied(account, resource, decision.reason)
+
+    def patients_visible_to(self, account: Account) -> list[str]:
+        """The profile ids whose data the account reaches: its own for a patient, the assigned ones for a
+        manager, none for the others."""
+        if account.disabled:
+            return []
+        if account.role == "patient":
+            return [account.profile_id] if account.profile_id else []
+        if account.role == "manager":
+            return sorted(self.accounts.profiles_of(account.username))
+        return []
