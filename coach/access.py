@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from coach.accounts import Account, AccountStore
+from coach.audit import AuditLog
 
 Resource = Literal["profile", "readings", "threads", "alerts", "evaluation_runs", "accounts", "assignments",
                    "audit"]
@@ -43,10 +44,12 @@ class Decision(BaseModel):
 
 class AccessPolicy:
     """Decides from the stored accounts and assignments, read fresh on every question (an assignment
-    removed a moment ago is already in force)."""
+    removed a moment ago is already in force). With an audit log, `require` records every refusal and
+    every view of a patient's data by someone other than that patient."""
 
-    def __init__(self, accounts: AccountStore):
+    def __init__(self, accounts: AccountStore, audit: AuditLog | None = None):
         self.accounts = accounts
+        self.audit = audit
 
     def decide(self, account: Account, resource: Resource, profile_id: str | None = None) -> Decision:
         if account.disabled:
@@ -65,8 +68,14 @@ class AccessPolicy:
         allowed = resource in ROLE_RESOURCES.get(account.role, frozenset())
         return Decision(allowed=allowed, reason=f"{'part' if allowed else 'not part'} of a {account.role}'s work")
 
-    def require(self, account: Account, resource: Resource, profile_id: str | None = None) -> None:
+    def require(self, account: Account, resource: Resource, profile_id: str | None = None,
+                action: str = "view") -> None:
         decision = self.decide(account, resource, profile_id)
+        own = account.role == "patient" and account.profile_id == profile_id
+        if self.audit is not None and (not decision.allowed or not own):  # a patient's own view is not audited
+            self.audit.record(account.username, account.role, resource, action,
+                              "allowed" if decision.allowed else "denied", patient=profile_id,
+                              detail=decision.reason)
         if not decision.allowed:
             raise AccessDenied(account, resource, decision.reason)
 

@@ -143,6 +143,7 @@ def main() -> None:
 # The people-facing commands (ask, profile, reading) live in their own module and register on `app`.
 from coach import cli_people  # noqa: E402,F401
 from coach import cli_users  # noqa: E402,F401  (coach users ...: accounts for the chat app)
+from coach import cli_audit  # noqa: E402,F401  (coach audit ...: the audit log, for admins)
 from coach import cli_app  # noqa: E402,F401  (coach serve, coach demo)
 from coach import cli_eval  # noqa: E402,F401  (coach eval: scripted dialogue evaluation)
 

@@ -102,8 +102,7 @@ def users_list() -> None:
 @users_app.command("assign")
 def users_assign(manager: str = typer.Argument(..., help="The health manager's user name"),
                  patients: list[str] = typer.Argument(..., help="One or more patients' user names")) -> None:
-    """Assign patients to a health manager: the manager then reaches their profiles, readings, threads and
-    alerts, and no one else's."""
+    """Assign patients to a health manager, who then reaches their data and no one else's."""
     _change_assignments(manager, patients, assign=True)
 
 

@@ -96,3 +96,54 @@ def test_cli_assign_unassign_and_list(tmp_path, monkeypatch):
                           (["users", "assign", "li", "nobody"], "no user named 'nobody'")]:
         failed = runner.invoke(app, args)
         assert failed.exit_code == 2 and message in failed.output and "Traceback" not in failed.output
+
+
+def test_views_of_a_patient_by_someone_else_and_every_refusal_are_audited_and_survive_a_restart(
+        store, tmp_path):
+    import csv
+    import io
+    import json
+
+    from coach.audit import AuditLog
+
+    url = str(store.engine.url.render_as_string(hide_password=False))
+    audit = AuditLog(url)
+    policy = AccessPolicy(store, audit)
+    policy.require(store.get("mei"), "readings", "mei")  # a patient's own view: not audited
+    policy.require(store.get("li"), "threads", "mei")  # a manager's view of an assigned patient
+    with pytest.raises(AccessDenied):
+        policy.require(store.get("li"), "profile", "sam")  # refused, and recorded
+    with pytest.raises(AccessDenied):
+        policy.require(store.get("mei"), "readings", "sam")
+    audit.close()
+    reopened = AuditLog(url)  # after a restart
+    entries = reopened.entries()
+    assert [(e.actor, e.role, e.patient, e.resource, e.outcome) for e in reversed(entries)] == [
+        ("li", "manager", "mei", "threads", "allowed"), ("li", "manager", "sam", "profile", "denied"),
+        ("mei", "patient", "sam", "readings", "denied")]
+    assert [e.actor for e in reopened.entries(patient="sam")] == ["mei", "li"]
+    rows = list(csv.DictReader(io.StringIO(reopened.export("csv", actor="li"))))
+    assert [(r["patient"], r["outcome"]) for r in rows] == [("sam", "denied"), ("mei", "allowed")]
+    assert json.loads(reopened.export("json"))[0]["actor"] == "mei"
+    assert not any(hasattr(reopened, name) for name in ("delete", "update", "clear"))  # append-only
+    reopened.close()
+
+
+def test_cli_audit_list_and_export(tmp_path, monkeypatch):
+    import json
+
+    from coach.audit import AuditLog
+
+    monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "data"))
+    empty = runner.invoke(app, ["audit", "list"])
+    assert empty.exit_code == 0 and "No audit entries yet." in empty.output
+    AuditLog(sqlite_url(tmp_path / "data" / "coach.db")).record("li", "manager", "alerts", "acknowledge", "done",
+                                                                patient="mei", detail="alert 3")
+    listed = runner.invoke(app, ["audit", "list", "--patient", "mei"])
+    assert listed.exit_code == 0 and "acknowledge" in listed.output and "li" in listed.output
+    exported = runner.invoke(app, ["audit", "export", "--format", "json"])
+    assert exported.exit_code == 0 and json.loads(exported.output)[0]["detail"] == "alert 3"
+    written = runner.invoke(app, ["audit", "export", "--out", str(tmp_path / "audit.csv")])
+    assert written.exit_code == 0 and (tmp_path / "audit.csv").read_text().startswith("id,at,actor,role")
+    bad = runner.invoke(app, ["audit", "export", "--format", "xml"])
+    assert bad.exit_code == 2 and "unknown format 'xml'; use csv or json" in bad.output
