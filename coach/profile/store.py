@@ -206,6 +206,11 @@ class ProfileStore:
             result = conn.execute(escalations.insert().values(**values))
         return record.model_copy(update={"id": result.inserted_primary_key[0]})
 
+    def escalation(self, escalation_id: int) -> EscalationRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(escalations).where(escalations.c.id == escalation_id)).mappings().first()
+        return EscalationRecord.model_validate(dict(row)) if row else None
+
     def escalations(self, status: str | None = None) -> list[EscalationRecord]:
         """Newest first."""
         query = select(escalations).order_by(escalations.c.created_at.desc(), escalations.c.id.desc())

@@ -1,0 +1,162 @@
+"""The health managers' alerts: what the coach handed to a person, for the patients a manager follows.
+
+An alert is an escalation record (coach/profile/store.py: triage's emergencies, urgent findings and safety
+checks, and the questions the guidelines do not answer), with what managers did about it: acknowledged,
+then resolved with a reason code and a note. Those actions are kept in their own append-only table
+`alert_actions` beside the escalations (the escalation itself is never rewritten), each one audited.
+Nothing here knows of HTTP: the console and the CLI call it with the logged-in account.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, select
+
+from coach.access import AccessDenied, AccessPolicy
+from coach.accounts import Account
+from coach.profile.store import EscalationRecord, ProfileStore, open_engine
+
+Status = Literal["open", "acknowledged", "resolved"]
+# Why an alert was closed: the codes a manager picks from, so that the team can count them
+REASON_CODES: dict[str, str] = {
+    "contacted_patient": "contacted the patient",
+    "referred_to_clinician": "referred to a clinician",
+    "emergency_confirmed": "emergency services were involved",
+    "false_alarm": "a false alarm: nothing was wrong",
+    "question_answered": "the question was answered by a person",
+    "no_action_needed": "no action needed",
+    "other": "other (see the note)",
+}
+# Most urgent first: the order of a manager's list
+LEVEL_ORDER = {"emergency": 0, "urgent": 1, "unanswered": 2, "routine": 3}
+
+metadata = MetaData()
+
+alert_actions = Table(
+    "alert_actions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("escalation_id", Integer, nullable=False, index=True),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(16), nullable=False),  # acknowledge | resolve
+    Column("reason_code", String(32)),
+    Column("note", String(2000)),
+    Column("at", DateTime, nullable=False),
+)
+
+
+class AlertError(ValueError):
+    """An action that cannot be done (resolving before acknowledging, an unknown reason code...)."""
+
+
+class AlertNotFound(LookupError):
+    def __init__(self, alert_id: int):
+        super().__init__(f"no alert {alert_id}")
+
+
+class Alert(BaseModel):
+    id: int
+    profile_id: str
+    level: str
+    reason: str
+    passage_id: str = Field(description="The guideline passage behind the escalation")
+    evidence: str = Field(description="The words, readings or analysis that raised it")
+    message: str = Field(description="The patient's message it came from")
+    created_at: dt.datetime
+    status: Status = "open"
+    age_minutes: int = Field(description="How long it has been there, or was there until resolved")
+    acknowledged_by: str | None = None
+    acknowledged_at: dt.datetime | None = None
+    resolved_by: str | None = None
+    resolved_at: dt.datetime | None = None
+    reason_code: str | None = None
+    note: str | None = None
+
+
+class Alerts:
+    def __init__(self, store: ProfileStore, policy: AccessPolicy, clock=None):
+        self.store = store
+        self.policy = policy
+        self.engine = open_engine(str(store.engine.url.render_as_string(hide_password=False)),
+                                  "alerts database", metadata)
+        self.clock = clock or _utcnow
+
+    def for_account(self, account: Account, status: Status | None = None) -> list[Alert]:
+        """The alerts of the patients the account reaches, most urgent and oldest first (resolved last)."""
+        visible = set(self.policy.patients_visible_to(account))
+        records = [r for r in self.store.escalations() if r.profile_id in visible]
+        actions = self._actions([r.id for r in records])
+        alerts = [self._alert(r, actions.get(r.id, [])) for r in records]
+        if status is not None:
+            alerts = [a for a in alerts if a.status == status]
+        return sorted(alerts, key=lambda a: (a.status == "resolved", LEVEL_ORDER.get(a.level, 9), a.created_at))
+
+    def get(self, account: Account, alert_id: int) -> Alert:
+        record = self.store.escalation(alert_id)
+        if record is None or record.profile_id is None:
+            raise AlertNotFound(alert_id)
+        try:
+            self.policy.require(account, "alerts", record.profile_id)
+        except AccessDenied:
+            raise AlertNotFound(alert_id) from None  # another manager's patient: not told it exists
+        return self._alert(record, self._actions([record.id]).get(record.id, []))
+
+    def acknowledge(self, account: Account, alert_id: int) -> Alert:
+        alert = self.get(account, alert_id)
+        if alert.status != "open":
+            raise AlertError(f"alert {alert_id} is already {alert.status}")
+        return self._act(account, alert, "acknowledge")
+
+    def resolve(self, account: Account, alert_id: int, reason_code: str, note: str) -> Alert:
+        alert = self.get(account, alert_id)
+        if alert.status == "open":
+            raise AlertError(f"acknowledge alert {alert_id} before resolving it")
+        if alert.status == "resolved":
+            raise AlertError(f"alert {alert_id} is already resolved")
+        if reason_code not in REASON_CODES:
+            raise AlertError(f"unknown reason code {reason_code!r}; use one of {', '.join(REASON_CODES)}")
+        if not note or not note.strip():
+            raise AlertError("write a note: what was done, for whoever reads this alert next")
+        return self._act(account, alert, "resolve", reason_code=reason_code, note=note.strip()[:2000])
+
+    def _act(self, account: Account, alert: Alert, action: str, **values) -> Alert:
+        with self.engine.begin() as conn:
+            conn.execute(alert_actions.insert().values(escalation_id=alert.id, actor=account.username,
+                                                       action=action, at=self.clock(), **values))
+        if self.policy.audit is not None:
+            self.policy.audit.record(account.username, account.role, "alerts", action, "done",
+                                     patient=alert.profile_id, detail=f"alert {alert.id}" + (
+                                         f": {values['reason_code']}" if "reason_code" in values else ""))
+        record = self.store.escalation(alert.id)
+        return self._alert(record, self._actions([record.id]).get(record.id, []))
+
+    def _actions(self, ids: list[int]) -> dict[int, list[dict]]:
+        """What managers did, per escalation id, in order (one query for a whole list)."""
+        if not ids:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(alert_actions).where(alert_actions.c.escalation_id.in_(ids))
+                                .order_by(alert_actions.c.id)).mappings().all()
+        out: dict[int, list[dict]] = {}
+        for row in rows:
+            out.setdefault(row["escalation_id"], []).append(dict(row))
+        return out
+
+    def _alert(self, record: EscalationRecord, actions: list[dict]) -> Alert:
+        ack = next((a for a in actions if a["action"] == "acknowledge"), None)
+        done = next((a for a in actions if a["action"] == "resolve"), None)
+        status: Status = "resolved" if done else "acknowledged" if ack else "open"
+        until = done["at"] if done else self.clock()
+        return Alert(id=record.id, profile_id=record.profile_id, level=record.level, reason=record.reason,
+                     passage_id=record.passage_id, evidence=record.evidence, message=record.message,
+                     created_at=record.created_at, status=status,
+                     age_minutes=max(0, int((until - record.created_at).total_seconds() // 60)),
+                     acknowledged_by=ack["actor"] if ack else None, acknowledged_at=ack["at"] if ack else None,
+                     resolved_by=done["actor"] if done else None, resolved_at=done["at"] if done else None,
+                     reason_code=done["reason_code"] if done else None, note=done["note"] if done else None)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)

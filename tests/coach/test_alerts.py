@@ -1,0 +1,81 @@
+"""The health managers' alerts: only their patients', most urgent first, acknowledged then resolved with a
+reason code and a note, every action audited (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from coach.access import AccessPolicy
+from coach.accounts import AccountStore
+from coach.alerts import AlertError, AlertNotFound, Alerts
+from coach.audit import AuditLog
+from coach.models import Profile
+from coach.profile.store import EscalationRecord, ProfileStore, sqlite_url
+from tests.coach.postgres import postgres_server  # noqa: F401  (the session's PostgreSQL server)
+
+NOW = dt.datetime(2026, 12, 4, 12, 0)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def world(request, tmp_path):
+    url = (sqlite_url(tmp_path / "coach.db") if request.param == "sqlite"
+           else request.getfixturevalue("postgres_server").create_database())
+    profiles, accounts, audit = ProfileStore(url), AccountStore(url), AuditLog(url)
+    for name in ("mei", "sam"):
+        profiles.create_profile(Profile(id=name, display_name=name.title(), region="cn"))
+        accounts.add(name, "patient", "long-enough-pw")
+    for name in ("li", "wu"):
+        accounts.add(name, "manager", "long-enough-pw")
+    accounts.assign("li", ["mei"])
+
+    def escalate(profile_id, level, minutes_ago):
+        return profiles.add_escalation(EscalationRecord(
+            profile_id=profile_id, level=level, reason=f"{level} reason", passage_id="p#1", evidence="185/121",
+            message="my bp is 185/121 and I have a headache", created_at=NOW - dt.timedelta(minutes=minutes_ago)))
+
+    ids = {"unanswered": escalate("mei", "unanswered", 90).id, "emergency": escalate("mei", "emergency", 30).id,
+           "sam": escalate("sam", "urgent", 10).id}
+    alerts = Alerts(profiles, AccessPolicy(accounts, audit), clock=lambda: NOW)
+    yield alerts, accounts, audit, ids
+    for store in (profiles, accounts, audit):
+        store.close()
+
+
+def test_a_manager_sees_only_their_patients_alerts_most_urgent_first_with_their_age(world):
+    alerts, accounts, _, ids = world
+    listed = alerts.for_account(accounts.get("li"))
+    assert [(a.id, a.level, a.age_minutes, a.status) for a in listed] == [
+        (ids["emergency"], "emergency", 30, "open"), (ids["unanswered"], "unanswered", 90, "open")]
+    assert listed[0].evidence == "185/121" and listed[0].passage_id == "p#1"  # the evidence, to check
+    assert alerts.for_account(accounts.get("wu")) == []
+    with pytest.raises(AlertNotFound):  # another manager's patient: not told it exists
+        alerts.get(accounts.get("wu"), ids["emergency"])
+    with pytest.raises(AlertNotFound):
+        alerts.get(accounts.get("li"), ids["sam"])
+
+
+def test_acknowledge_then_resolve_with_a_reason_code_and_a_note_each_audited(world):
+    alerts, accounts, audit, ids = world
+    li = accounts.get("li")
+    with pytest.raises(AlertError, match="acknowledge alert .* before resolving"):
+        alerts.resolve(li, ids["emergency"], "contacted_patient", "rang her")
+    acked = alerts.acknowledge(li, ids["emergency"])
+    assert (acked.status, acked.acknowledged_by) == ("acknowledged", "li")
+    with pytest.raises(AlertError, match="already acknowledged"):
+        alerts.acknowledge(li, ids["emergency"])
+    with pytest.raises(AlertError, match="unknown reason code 'fixed'"):
+        alerts.resolve(li, ids["emergency"], "fixed", "rang her")
+    with pytest.raises(AlertError, match="write a note"):
+        alerts.resolve(li, ids["emergency"], "contacted_patient", "  ")
+    done = alerts.resolve(li, ids["emergency"], "emergency_confirmed", "Ambulance called; BP 170/105 on arrival.")
+    assert (done.status, done.resolved_by, done.reason_code) == ("resolved", "li", "emergency_confirmed")
+    assert done.note.startswith("Ambulance called")
+    assert [a.status for a in alerts.for_account(li)] == ["open", "resolved"]  # resolved ones last
+    actions = [(e.action, e.outcome, e.patient) for e in reversed(audit.entries(actor="li"))
+               if e.resource == "alerts"]
+    assert ("acknowledge", "done", "mei") in actions and ("resolve", "done", "mei") in actions
+    with pytest.raises(AlertNotFound):
+        alerts.acknowledge(accounts.get("wu"), ids["unanswered"])
+    assert audit.entries(actor="wu")[0].outcome == "denied"  # the refusal is on record too
