@@ -13,6 +13,8 @@ from knowledge.store import open_chroma
 from coach.settings import CoachSettings
 
 if TYPE_CHECKING:
+    from coach.access import AccessPolicy
+    from coach.alerts import Alerts
     from coach.service import Coach
     from coach.accounts import AccountStore
     from coach.profile.store import ProfileStore
@@ -72,10 +74,13 @@ def build_coach(settings: CoachSettings, embed_model=None, generator=None) -> Co
 
 @dataclass
 class AppServices:
-    """What a front end needs: the coaching service, the profile store it uses, and the login accounts."""
+    """What a front end needs: the coaching service, the profile store it uses, the login accounts, and for
+    the managers' console the access policy (with the audit log) and the alerts."""
 
     coach: Coach
     accounts: AccountStore
+    policy: AccessPolicy
+    alerts: Alerts
 
     @property
     def profiles(self) -> ProfileStore:
@@ -83,11 +88,17 @@ class AppServices:
 
 
 def build_app(settings: CoachSettings, embed_model=None, generator=None) -> AppServices:
-    """The chat app's services (coach/ui/app.py): one coach, one profile store, one account store."""
+    """The server's services (coach/ui/app.py, coach/console/): one coach, one profile store, one account
+    store, one audit log, all in `settings.database`."""
+    from coach.access import AccessPolicy
     from coach.accounts import AccountStore
+    from coach.alerts import Alerts
+    from coach.audit import AuditLog
 
-    return AppServices(coach=build_coach(settings, embed_model=embed_model, generator=generator),
-                       accounts=AccountStore(settings.database))
+    coach = build_coach(settings, embed_model=embed_model, generator=generator)
+    accounts = AccountStore(settings.database)
+    policy = AccessPolicy(accounts, AuditLog(settings.database))
+    return AppServices(coach=coach, accounts=accounts, policy=policy, alerts=Alerts(coach.store, policy))
 
 
 def build_generator(settings: CoachSettings):

@@ -1,0 +1,139 @@
+"""The console's pages on Chainlit's FastAPI app: server-rendered (Jinja2), forms posted back.
+
+Who is asking is read from the chat app's login cookie (Chainlit's JWT) and then from the account store,
+fresh on every request: a disabled account or a changed role is in force at once. Every page asks the
+access policy (coach/access.py); a patient's data the account may not reach answers 404, the same as data
+that does not exist, and a page that is not part of the account's work answers 403. The cookie is
+SameSite=Lax (Chainlit's), so another site cannot post these forms with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from coach.access import AccessPolicy
+from coach.accounts import Account, AccountStore
+from coach.alerts import REASON_CODES, AlertError, AlertNotFound, Alerts
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+PREFIX = "/manager"
+
+
+@dataclass
+class ConsoleServices:
+    accounts: AccountStore
+    policy: AccessPolicy
+    alerts: Alerts
+    # a guideline passage by id (its text, headings and source, shown beside an alert), None when unknown
+    passage: Callable[[str], Any] = field(default=lambda passage_id: None)
+
+
+def current_account(request: Request, accounts: AccountStore) -> Account | None:
+    """The logged-in, enabled account, or None."""
+    from chainlit.auth import get_token_from_cookies
+    from chainlit.auth.jwt import decode_jwt
+
+    token = get_token_from_cookies(request.cookies)
+    if not token:
+        header = request.headers.get("Authorization", "")
+        token = header[7:] if header.lower().startswith("bearer ") else None
+    if not token:
+        return None
+    try:
+        account = accounts.get(decode_jwt(token).identifier)
+    except Exception:  # noqa: BLE001 - a bad or expired token, or a deleted account, is no login
+        return None
+    return None if account.disabled else account
+
+
+class Refused(Exception):
+    """A request the console answers with a page saying why (401: log in first, 403: not your work, 404)."""
+
+    def __init__(self, status_code: int, text: str):
+        self.status_code, self.text = status_code, text
+
+
+def refusal(request: Request, refused: Refused):
+    """A page for a person (a browser that is not logged in is sent to the login page); nothing of the data
+    asked for is in it."""
+    if refused.status_code == 401 and request.method == "GET":
+        return RedirectResponse("/login", status_code=303)
+    return TEMPLATES.TemplateResponse(request, "refused.html", {"text": refused.text},
+                                      status_code=refused.status_code)
+
+
+def router(services: ConsoleServices) -> APIRouter:
+    api = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+    def manager(request: Request) -> Account:
+        account = current_account(request, services.accounts)
+        if account is None:
+            raise Refused(401, "Log in first: open the chat app, log in, then come back.")
+        if account.role != "manager":
+            raise Refused(403, f"The console's alerts are for health managers; you are logged in as a "
+                               f"{account.role}.")
+        return account
+
+    @api.get("", response_class=HTMLResponse)
+    async def home(request: Request):
+        return RedirectResponse(f"{PREFIX}/alerts", status_code=303)
+
+    @api.get("/alerts", response_class=HTMLResponse)
+    async def alert_list(request: Request, status: str | None = None):
+        account = manager(request)
+        alerts = services.alerts.for_account(account, status if status in ("open", "acknowledged", "resolved")
+                                             else None)
+        return TEMPLATES.TemplateResponse(request, "alerts.html", {
+            "account": account, "alerts": alerts, "status": status, "patients":
+            services.policy.patients_visible_to(account)})
+
+    @api.get("/alerts/{alert_id}", response_class=HTMLResponse)
+    async def alert_page(request: Request, alert_id: int, error: str | None = None):
+        account = manager(request)
+        try:
+            alert = services.alerts.get(account, alert_id)
+        except AlertNotFound:
+            raise Refused(404, "There is no such alert among those of the patients you follow.") from None
+        return _alert_page(request, account, alert, error)
+
+    @api.post("/alerts/{alert_id}/acknowledge")
+    async def acknowledge(request: Request, alert_id: int):
+        return _act(request, alert_id, lambda account: services.alerts.acknowledge(account, alert_id))
+
+    @api.post("/alerts/{alert_id}/resolve")
+    async def resolve(request: Request, alert_id: int, reason_code: str = Form(""), note: str = Form("")):
+        return _act(request, alert_id, lambda account: services.alerts.resolve(account, alert_id, reason_code,
+                                                                              note))
+
+    def _act(request: Request, alert_id: int, action):
+        account = manager(request)
+        try:
+            action(account)
+        except AlertNotFound:
+            raise Refused(404, "There is no such alert among those of the patients you follow.") from None
+        except AlertError as exc:  # said on the alert's page, in words
+            return alert_page_with_error(request, account, alert_id, str(exc))
+        return RedirectResponse(f"{PREFIX}/alerts/{alert_id}", status_code=303)
+
+    def alert_page_with_error(request: Request, account: Account, alert_id: int, error: str):
+        return _alert_page(request, account, services.alerts.get(account, alert_id), error, status_code=400)
+
+    def _alert_page(request: Request, account: Account, alert, error: str | None, status_code: int = 200):
+        return TEMPLATES.TemplateResponse(request, "alert.html", {
+            "account": account, "alert": alert, "reason_codes": REASON_CODES, "error": error,
+            "passage": services.passage(alert.passage_id) if alert.passage_id else None}, status_code=status_code)
+
+    return api
+
+
+def mount_console(app, services: ConsoleServices) -> None:
+    """Put the console's routes on Chainlit's FastAPI app, ahead of its catch-all page route (which would
+    otherwise answer every path with the chat app's page)."""
+    app.router.routes[0:0] = router(services).routes
+    app.add_exception_handler(Refused, refusal)  # only the console raises it

@@ -1,0 +1,104 @@
+"""The console's alert pages over HTTP (FastAPI's test client on the console's routes): who gets what,
+and the acknowledge-then-resolve flow with its errors said in words."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from coach.access import AccessPolicy
+from coach.accounts import AccountStore
+from coach.alerts import Alerts
+from coach.audit import AuditLog
+from coach.console.routes import ConsoleServices, mount_console
+from coach.models import Profile
+from coach.profile.store import EscalationRecord, ProfileStore, sqlite_url
+
+SECRET_MESSAGE = "my bp is 185/121 and I have a headache"
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHAINLIT_AUTH_SECRET", "console-test-secret-" + "x" * 40)
+    url = sqlite_url(tmp_path / "coach.db")
+    profiles, accounts, audit = ProfileStore(url), AccountStore(url), AuditLog(url)
+    for name, role in [("mei", "patient"), ("sam", "patient"), ("li", "manager"), ("wu", "manager"),
+                       ("eve", "evaluator"), ("root", "admin")]:
+        accounts.add(name, role, "long-enough-pw")
+    for name in ("mei", "sam"):
+        profiles.create_profile(Profile(id=name, display_name=name.title(), region="cn"))
+    accounts.assign("li", ["mei"])
+    mei = profiles.add_escalation(EscalationRecord(
+        profile_id="mei", level="emergency", reason="possible hypertensive emergency", passage_id="htn#crisis",
+        evidence="185/121 with a headache", message=SECRET_MESSAGE, created_at=dt.datetime.utcnow()))
+    sam = profiles.add_escalation(EscalationRecord(
+        profile_id="sam", level="urgent", reason="sam's reason", passage_id="p#2", evidence="sam's evidence",
+        message="sam's message", created_at=dt.datetime.utcnow()))
+    policy = AccessPolicy(accounts, audit)
+    app = FastAPI()
+    passages = {"htn#crisis": SimpleNamespace(document_title="BP emergencies", issuer="ACC/AHA", edition="2017",
+                                              heading_path=("Crisis",), text="Above 180/120 with symptoms: call now.")}
+    mount_console(app, ConsoleServices(accounts=accounts, policy=policy, alerts=Alerts(profiles, policy),
+                                       passage=passages.get))
+    yield app, accounts, audit, mei.id, sam.id
+    for store in (profiles, accounts, audit):
+        store.close()
+
+
+def client_as(app, username: str | None) -> TestClient:
+    import chainlit as cl
+    from chainlit.auth import create_jwt
+
+    client = TestClient(app)
+    if username:
+        client.cookies.set("access_token", create_jwt(cl.User(identifier=username)))
+    return client
+
+
+def test_who_reaches_the_alert_pages(site):
+    app, _, _, mei, sam = site
+    pages = ["/manager/alerts", f"/manager/alerts/{mei}"]
+    for page in pages:  # not logged in: a browser is sent to the login page, a form post is refused
+        assert client_as(app, None).get(page, follow_redirects=False).headers["location"] == "/login"
+    assert client_as(app, None).post(f"/manager/alerts/{mei}/acknowledge").status_code == 401
+    for other in ("mei", "eve", "root"):  # a patient, an evaluator, an admin: not their work
+        for page in pages:
+            got = client_as(app, other).get(page)
+            assert got.status_code == 403 and SECRET_MESSAGE not in got.text, (other, page)
+    li = client_as(app, "li")
+    listed = li.get("/manager/alerts")
+    assert listed.status_code == 200 and "possible hypertensive emergency" in listed.text
+    assert "sam's reason" not in listed.text  # not a patient li follows
+    page = li.get(f"/manager/alerts/{mei}")
+    assert page.status_code == 200 and SECRET_MESSAGE in page.text and "htn#crisis" in page.text
+    assert "Above 180/120 with symptoms: call now." in page.text  # the passage itself, beside the alert
+    hidden = li.get(f"/manager/alerts/{sam}")
+    assert hidden.status_code == 404 and "sam's" not in hidden.text  # as if it did not exist
+    assert client_as(app, "li").get("/manager/alerts/99999").status_code == 404
+    wu = client_as(app, "wu")
+    assert "No alerts" in wu.get("/manager/alerts").text
+    assert wu.get(f"/manager/alerts/{mei}").status_code == 404
+    assert wu.post(f"/manager/alerts/{mei}/acknowledge").status_code == 404
+
+
+def test_acknowledge_then_resolve_in_the_pages_with_errors_in_words(site):
+    app, accounts, audit, mei, _ = site
+    li = client_as(app, "li")
+    early = li.post(f"/manager/alerts/{mei}/resolve", data={"reason_code": "contacted_patient", "note": "rang"})
+    assert early.status_code == 400 and "acknowledge alert" in early.text
+    acked = li.post(f"/manager/alerts/{mei}/acknowledge", follow_redirects=True)
+    assert acked.status_code == 200 and "acknowledged by li" in acked.text and 'name="reason_code"' in acked.text
+    no_note = li.post(f"/manager/alerts/{mei}/resolve", data={"reason_code": "contacted_patient", "note": ""})
+    assert no_note.status_code == 400 and "write a note" in no_note.text
+    done = li.post(f"/manager/alerts/{mei}/resolve", follow_redirects=True,
+                   data={"reason_code": "emergency_confirmed", "note": "Ambulance called."})
+    assert done.status_code == 200 and "resolved by li" in done.text and "Ambulance called." in done.text
+    assert "resolved" in li.get("/manager/alerts?status=resolved").text
+    assert {(e.action, e.outcome) for e in audit.entries(actor="li")} >= {
+        ("view", "allowed"), ("acknowledge", "done"), ("resolve", "done")}
+    accounts.set_disabled("li", True)  # in force at once, whatever the cookie says
+    assert li.get("/manager/alerts", follow_redirects=False).status_code == 303  # to the login page
