@@ -15,6 +15,7 @@ from coach.settings import CoachSettings
 if TYPE_CHECKING:
     from coach.access import AccessPolicy
     from coach.alerts import Alerts
+    from coach.caseload import Caseload
     from coach.service import Coach
     from coach.accounts import AccountStore
     from coach.profile.store import ProfileStore
@@ -81,6 +82,7 @@ class AppServices:
     accounts: AccountStore
     policy: AccessPolicy
     alerts: Alerts
+    caseload: Caseload
 
     @property
     def profiles(self) -> ProfileStore:
@@ -94,11 +96,14 @@ def build_app(settings: CoachSettings, embed_model=None, generator=None) -> AppS
     from coach.accounts import AccountStore
     from coach.alerts import Alerts
     from coach.audit import AuditLog
+    from coach.caseload import Caseload
 
     coach = build_coach(settings, embed_model=embed_model, generator=generator)
     accounts = AccountStore(settings.database)
     policy = AccessPolicy(accounts, AuditLog(settings.database))
-    return AppServices(coach=coach, accounts=accounts, policy=policy, alerts=Alerts(coach.store, policy))
+    alerts = Alerts(coach.store, policy)
+    return AppServices(coach=coach, accounts=accounts, policy=policy, alerts=alerts,
+                       caseload=Caseload(coach.store, policy, alerts, coach.findings))
 
 
 def build_generator(settings: CoachSettings):

@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from coach.access import AccessPolicy
 from coach.accounts import Account, AccountStore
 from coach.alerts import REASON_CODES, AlertError, AlertNotFound, Alerts
+from coach.caseload import Caseload
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 PREFIX = "/manager"
@@ -30,6 +31,7 @@ class ConsoleServices:
     accounts: AccountStore
     policy: AccessPolicy
     alerts: Alerts
+    caseload: Caseload
     # a guideline passage by id (its text, headings and source, shown beside an alert), None when unknown
     passage: Callable[[str], Any] = field(default=lambda passage_id: None)
 
@@ -81,8 +83,11 @@ def router(services: ConsoleServices) -> APIRouter:
         return account
 
     @api.get("", response_class=HTMLResponse)
-    async def home(request: Request):
-        return RedirectResponse(f"{PREFIX}/alerts", status_code=303)
+    async def caseload(request: Request, q: str = "", attention: bool = False):
+        account = manager(request)
+        rows = services.caseload.for_account(account, search=q, attention_only=attention)
+        return TEMPLATES.TemplateResponse(request, "caseload.html", {
+            "account": account, "rows": rows, "q": q, "attention": attention})
 
     @api.get("/alerts", response_class=HTMLResponse)
     async def alert_list(request: Request, status: str | None = None):

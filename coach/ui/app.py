@@ -63,6 +63,7 @@ services = build_app(settings)
 add_element_file_route(server)
 # The health managers' console, under /manager on this same server and login (coach/console/)
 mount_console(server, ConsoleServices(accounts=services.accounts, policy=services.policy, alerts=services.alerts,
+                                      caseload=services.caseload,
                                       passage=lambda pid: services.coach.retriever.passages.get(pid)))
 
 

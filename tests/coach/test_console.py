@@ -13,9 +13,11 @@ from fastapi.testclient import TestClient
 from coach.access import AccessPolicy
 from coach.accounts import AccountStore
 from coach.alerts import Alerts
+from coach.assessment import assess
 from coach.audit import AuditLog
+from coach.caseload import Caseload
 from coach.console.routes import ConsoleServices, mount_console
-from coach.models import Profile
+from coach.models import Indicator, Profile, Reading
 from coach.profile.store import EscalationRecord, ProfileStore, sqlite_url
 
 SECRET_MESSAGE = "my bp is 185/121 and I have a headache"
@@ -29,9 +31,14 @@ def site(tmp_path, monkeypatch):
     for name, role in [("mei", "patient"), ("sam", "patient"), ("li", "manager"), ("wu", "manager"),
                        ("eve", "evaluator"), ("root", "admin")]:
         accounts.add(name, role, "long-enough-pw")
-    for name in ("mei", "sam"):
-        profiles.create_profile(Profile(id=name, display_name=name.title(), region="cn"))
-    accounts.assign("li", ["mei"])
+    for name in ("mei", "sam", "ann"):
+        profiles.create_profile(Profile(id=name, display_name=name.title(), region="cn", conditions=["htn"],
+                                        tier="premium" if name == "mei" else "basic"))
+    accounts.add("ann", "patient", "long-enough-pw")
+    accounts.assign("li", ["mei", "ann"])
+    taken = dt.datetime.utcnow() - dt.timedelta(days=1)
+    profiles.add_readings("mei", [Reading(indicator=Indicator("systolic_bp"), value=165, unit="mmHg", measured_at=taken),
+                                  Reading(indicator=Indicator("diastolic_bp"), value=102, unit="mmHg", measured_at=taken)])
     mei = profiles.add_escalation(EscalationRecord(
         profile_id="mei", level="emergency", reason="possible hypertensive emergency", passage_id="htn#crisis",
         evidence="185/121 with a headache", message=SECRET_MESSAGE, created_at=dt.datetime.utcnow()))
@@ -42,7 +49,9 @@ def site(tmp_path, monkeypatch):
     app = FastAPI()
     passages = {"htn#crisis": SimpleNamespace(document_title="BP emergencies", issuer="ACC/AHA", edition="2017",
                                               heading_path=("Crisis",), text="Above 180/120 with symptoms: call now.")}
-    mount_console(app, ConsoleServices(accounts=accounts, policy=policy, alerts=Alerts(profiles, policy),
+    alerts = Alerts(profiles, policy)
+    caseload = Caseload(profiles, policy, alerts, lambda p: assess(p, profiles.readings(p.id), dt.datetime.utcnow()))
+    mount_console(app, ConsoleServices(accounts=accounts, policy=policy, alerts=alerts, caseload=caseload,
                                        passage=passages.get))
     yield app, accounts, audit, mei.id, sam.id
     for store in (profiles, accounts, audit):
@@ -102,3 +111,20 @@ def test_acknowledge_then_resolve_in_the_pages_with_errors_in_words(site):
         ("view", "allowed"), ("acknowledge", "done"), ("resolve", "done")}
     accounts.set_disabled("li", True)  # in force at once, whatever the cookie says
     assert li.get("/manager/alerts", follow_redirects=False).status_code == 303  # to the login page
+
+
+def test_the_caseload_shows_the_patients_followed_most_urgent_first_with_their_status_in_words(site):
+    app, _, audit, _, _ = site
+    li = client_as(app, "li")
+    page = li.get("/manager")
+    assert page.status_code == 200
+    text = page.text
+    assert text.index("Mei") < text.index("Ann")  # an open emergency first
+    assert "Blood pressure 165/102 mmHg: Grade 2 hypertension" in text and 'class="status red"' in text
+    assert "premium" in text and "1 · emergency" in text and "no readings yet" in text
+    assert "Sam" not in text  # not a patient li follows
+    assert "Ann" not in li.get("/manager?attention=true").text  # nothing needs attention for Ann
+    assert "Mei" not in li.get("/manager?q=ann").text
+    assert {e.patient for e in audit.entries(actor="li") if e.action == "view caseload"} == {"mei", "ann"}
+    assert client_as(app, "mei").get("/manager").status_code == 403
+    assert "No patients assigned" in client_as(app, "wu").get("/manager").text

@@ -32,7 +32,10 @@ def test_a_patients_emergency_reaches_the_managers_console_and_is_resolved_there
     manager.fill("#password", "manager-pass-2026")
     manager.click("button:has-text('Sign In')")
     manager.wait_for_url(lambda url: "/login" not in url)
-    manager.goto(server.url + "/manager/alerts")
+    manager.goto(server.url + "/manager")  # the caseload: the demo patient, with the open emergency
+    manager.locator("tr", has_text="1 · emergency").wait_for()
+    manager.screenshot(path=str(ARTIFACTS / "9-console-caseload.png"), full_page=True)
+    manager.get_by_role("link", name="Alerts").first.click()
     row = manager.locator("tr", has_text="emergency").first
     row.wait_for()
     manager.screenshot(path=str(ARTIFACTS / "9-console-alerts.png"), full_page=True)
@@ -51,7 +54,7 @@ def test_a_patients_emergency_reaches_the_managers_console_and_is_resolved_there
 
     entries = AuditLog(sqlite_url(server.data_dir / "coach.db")).entries(actor="nurse-li")
     assert {(e.resource, e.action, e.outcome, e.patient) for e in entries} >= {
-        ("alerts", "view", "allowed", "demo"), ("alerts", "acknowledge", "done", "demo"),
+        ("profile", "view caseload", "allowed", "demo"), ("alerts", "view", "allowed", "demo"), ("alerts", "acknowledge", "done", "demo"),
         ("alerts", "resolve", "done", "demo")}
     patient.goto(server.url + "/manager/alerts")  # the patient's own login does not open the console
     assert "health managers" in patient.content()

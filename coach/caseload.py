@@ -1,0 +1,101 @@
+"""A health manager's caseload: the patients they follow, each with a status per finding (in words and in
+colour), their service tier, their last reading and their open alerts, most urgent first.
+
+Built from the same services as the chat (the coach's findings, the alerts, the access policy), so the
+console shows what the coach would say. Every patient shown is a view of their data: it is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable, Literal
+
+from pydantic import BaseModel, Field
+
+from coach.access import AccessPolicy
+from coach.accounts import Account
+from coach.alerts import LEVEL_ORDER, Alerts
+from coach.models import LABELS, Indicator, IndicatorFinding, Profile
+from coach.profile.store import ProfileNotFound, ProfileStore
+
+Colour = Literal["green", "amber", "red"]
+COLOUR_RANK = {"green": 0, "amber": 1, "red": 2}
+
+
+class ConditionStatus(BaseModel):
+    indicator: str
+    words: str = Field(description="e.g. 'Home blood pressure 146/93 mmHg: Stage 2 range (mean of 6 home "
+                                   "readings over the last 7 days)'")
+    colour: Colour
+    passage_id: str
+
+
+class CaseloadRow(BaseModel):
+    profile_id: str
+    name: str
+    tier: str
+    conditions: list[str]
+    statuses: list[ConditionStatus]
+    last_reading: dt.datetime | None
+    open_alerts: int
+    most_urgent: str | None = Field(description="The level of the most urgent open alert")
+    needs_attention: bool = Field(description="An open alert, or a finding two or more bands from the reference")
+
+
+def indicator_name(indicator: str) -> str:
+    special = {"blood_pressure": "Blood pressure", "home_blood_pressure": "Home blood pressure"}
+    if indicator in special:
+        return special[indicator]
+    try:
+        name = LABELS[Indicator(indicator)]
+    except ValueError:
+        name = indicator.replace("_", " ")
+    return name[:1].upper() + name[1:]
+
+
+def status_of(finding: IndicatorFinding) -> ConditionStatus:
+    how = f" ({finding.derived})" if finding.derived else ""
+    colour: Colour = "green" if finding.severity == 0 else "amber" if finding.severity == 1 else "red"
+    return ConditionStatus(indicator=finding.indicator, colour=colour, passage_id=finding.passage_id,
+                           words=f"{indicator_name(finding.indicator)} {finding.shown_values} {finding.unit}: "
+                                 f"{finding.label}{how}")
+
+
+class Caseload:
+    def __init__(self, store: ProfileStore, policy: AccessPolicy, alerts: Alerts,
+                 findings: Callable[[Profile], list[IndicatorFinding]]):
+        self.store, self.policy, self.alerts, self.findings = store, policy, alerts, findings
+
+    def for_account(self, account: Account, search: str = "", attention_only: bool = False) -> list[CaseloadRow]:
+        open_alerts: dict[str, list[str]] = {}
+        for alert in self.alerts.for_account(account):
+            if alert.status != "resolved":
+                open_alerts.setdefault(alert.profile_id, []).append(alert.level)
+        rows = []
+        needle = search.strip().lower()
+        for profile_id in self.policy.patients_visible_to(account):
+            try:
+                profile = self.store.get_profile(profile_id)
+            except ProfileNotFound:  # an account whose patient has not filled in a profile yet
+                continue
+            if needle and needle not in profile.id and needle not in profile.display_name.lower():
+                continue
+            self.policy.require(account, "profile", profile_id, action="view caseload")
+            findings = self.findings(profile)
+            levels = sorted(open_alerts.get(profile_id, []), key=lambda level: LEVEL_ORDER.get(level, 9))
+            readings = self.store.readings(profile_id)
+            row = CaseloadRow(
+                profile_id=profile_id, name=profile.display_name, tier=profile.tier,
+                conditions=[str(c) for c in profile.conditions],
+                statuses=[status_of(f) for f in sorted(findings, key=lambda f: -f.severity)],
+                last_reading=max((r.measured_at for r in readings), default=None),
+                open_alerts=len(levels), most_urgent=levels[0] if levels else None,
+                needs_attention=bool(levels) or any(f.severity >= 2 for f in findings))
+            if row.needs_attention or not attention_only:
+                rows.append(row)
+        # the most urgent open alert first, then the worst finding, then by name
+        return sorted(rows, key=lambda r: (LEVEL_ORDER.get(r.most_urgent or "", 9), -_worst(r), r.name.lower()))
+
+
+def _worst(row: CaseloadRow) -> int:
+    return max((COLOUR_RANK[s.colour] for s in row.statuses), default=0)
