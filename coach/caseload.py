@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 
 from coach.access import AccessPolicy
 from coach.accounts import Account
-from coach.alerts import LEVEL_ORDER, Alerts
-from coach.models import LABELS, Indicator, IndicatorFinding, Profile
+from coach.alerts import LEVEL_ORDER, Alert, Alerts
+from coach.models import LABELS, Indicator, IndicatorFinding, Profile, Reading
 from coach.profile.store import ProfileNotFound, ProfileStore
 
 Colour = Literal["green", "amber", "red"]
@@ -99,3 +99,27 @@ class Caseload:
 
 def _worst(row: CaseloadRow) -> int:
     return max((COLOUR_RANK[s.colour] for s in row.statuses), default=0)
+
+
+class PatientView(BaseModel):
+    """One patient as their manager sees them: the profile, the findings with their rules and passages,
+    the latest readings and the alerts."""
+
+    profile: Profile
+    findings: list[IndicatorFinding]
+    statuses: list[ConditionStatus]
+    readings: list[Reading] = Field(description="Newest first, at most `limit`")
+    total_readings: int
+    alerts: list[Alert]
+
+
+def patient_view(caseload: Caseload, account: Account, profile_id: str, limit: int = 50) -> PatientView:
+    """Raises AccessDenied when the account may not see this patient (the console answers 404), and
+    ProfileNotFound when there is no such profile."""
+    caseload.policy.require(account, "profile", profile_id, action="view patient")
+    profile = caseload.store.get_profile(profile_id)
+    findings = sorted(caseload.findings(profile), key=lambda f: -f.severity)
+    readings = caseload.store.readings(profile_id)
+    alerts = [a for a in caseload.alerts.for_account(account) if a.profile_id == profile_id]
+    return PatientView(profile=profile, findings=findings, statuses=[status_of(f) for f in findings],
+                       readings=list(reversed(readings))[:limit], total_readings=len(readings), alerts=alerts)

@@ -17,10 +17,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from coach.access import AccessPolicy
+from coach.access import AccessDenied, AccessPolicy
 from coach.accounts import Account, AccountStore
 from coach.alerts import REASON_CODES, AlertError, AlertNotFound, Alerts
-from coach.caseload import Caseload
+from coach.caseload import Caseload, patient_view
+from coach.profile.store import ProfileNotFound
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 PREFIX = "/manager"
@@ -88,6 +89,15 @@ def router(services: ConsoleServices) -> APIRouter:
         rows = services.caseload.for_account(account, search=q, attention_only=attention)
         return TEMPLATES.TemplateResponse(request, "caseload.html", {
             "account": account, "rows": rows, "q": q, "attention": attention})
+
+    @api.get("/patients/{profile_id}", response_class=HTMLResponse)
+    async def patient(request: Request, profile_id: str):
+        account = manager(request)
+        try:
+            view = patient_view(services.caseload, account, profile_id)
+        except (AccessDenied, ProfileNotFound):
+            raise Refused(404, "There is no such patient among those you follow.") from None
+        return TEMPLATES.TemplateResponse(request, "patient.html", {"account": account, "view": view})
 
     @api.get("/alerts", response_class=HTMLResponse)
     async def alert_list(request: Request, status: str | None = None):

@@ -128,3 +128,17 @@ def test_the_caseload_shows_the_patients_followed_most_urgent_first_with_their_s
     assert {e.patient for e in audit.entries(actor="li") if e.action == "view caseload"} == {"mei", "ann"}
     assert client_as(app, "mei").get("/manager").status_code == 403
     assert "No patients assigned" in client_as(app, "wu").get("/manager").text
+
+
+def test_the_patient_view_shows_profile_findings_with_rules_readings_and_alerts_to_their_manager_only(site):
+    app, _, audit, mei_alert, _ = site
+    li = client_as(app, "li")
+    page = li.get("/manager/patients/mei")
+    assert page.status_code == 200
+    assert "Blood pressure 165/102 mmHg: Grade 2 hypertension" in page.text  # the finding, its rule and passage
+    assert "tier premium" in page.text and "165 mmHg" in page.text and f"/manager/alerts/{mei_alert}" in page.text
+    assert ("profile", "view patient", "mei") in {(e.resource, e.action, e.patient) for e in audit.entries()}
+    for who, pid in [("li", "sam"), ("wu", "mei"), ("li", "nobody")]:  # not followed, or no such patient
+        refused = client_as(app, who).get(f"/manager/patients/{pid}")
+        assert refused.status_code == 404 and "165" not in refused.text and "Sam" not in refused.text
+    assert client_as(app, "mei").get("/manager/patients/mei").status_code == 403  # the console is not hers

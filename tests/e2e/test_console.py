@@ -35,6 +35,10 @@ def test_a_patients_emergency_reaches_the_managers_console_and_is_resolved_there
     manager.goto(server.url + "/manager")  # the caseload: the demo patient, with the open emergency
     manager.locator("tr", has_text="1 · emergency").wait_for()
     manager.screenshot(path=str(ARTIFACTS / "9-console-caseload.png"), full_page=True)
+    manager.get_by_role("link", name="Alex Chen").click()  # the patient view: findings with their rules
+    manager.get_by_role("heading", name="Findings").wait_for()
+    assert "emergency-red-flags" in manager.content() or "htn-" in manager.content()
+    manager.screenshot(path=str(ARTIFACTS / "9-console-patient.png"), full_page=True)
     manager.get_by_role("link", name="Alerts").first.click()
     row = manager.locator("tr", has_text="emergency").first
     row.wait_for()
