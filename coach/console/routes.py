@@ -21,6 +21,7 @@ from coach.access import AccessDenied, AccessPolicy
 from coach.accounts import Account, AccountStore
 from coach.alerts import REASON_CODES, AlertError, AlertNotFound, Alerts
 from coach.caseload import Caseload, patient_view
+from coach.eval_runs import EvalRuns, RunNotFound
 from coach.profile.store import ProfileNotFound
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -33,6 +34,7 @@ class ConsoleServices:
     policy: AccessPolicy
     alerts: Alerts
     caseload: Caseload
+    runs: EvalRuns
     # a guideline passage by id (its text, headings and source, shown beside an alert), None when unknown
     passage: Callable[[str], Any] = field(default=lambda passage_id: None)
 
@@ -89,6 +91,39 @@ def router(services: ConsoleServices) -> APIRouter:
         rows = services.caseload.for_account(account, search=q, attention_only=attention)
         return TEMPLATES.TemplateResponse(request, "caseload.html", {
             "account": account, "rows": rows, "q": q, "attention": attention})
+
+    def evaluator(request: Request) -> Account:
+        account = current_account(request, services.accounts)
+        if account is None:
+            raise Refused(401, "Log in first: open the chat app, log in, then come back.")
+        if not services.policy.decide(account, "evaluation_runs").allowed:
+            raise Refused(403, f"The evaluation runs are for evaluators; you are logged in as a {account.role}.")
+        return account
+
+    @api.get("/runs", response_class=HTMLResponse)
+    async def runs(request: Request):
+        account = evaluator(request)
+        return TEMPLATES.TemplateResponse(request, "runs.html", {"account": account, "runs": services.runs.list(),
+                                                                 "comparison": None})
+
+    @api.get("/runs/compare", response_class=HTMLResponse)
+    async def compare_runs(request: Request, before: str = "", after: str = ""):
+        account = evaluator(request)
+        try:
+            comparison = services.runs.compare(before, after)
+        except RunNotFound as exc:
+            raise Refused(404, f"{exc}.") from None
+        return TEMPLATES.TemplateResponse(request, "runs.html", {
+            "account": account, "runs": services.runs.list(), "comparison": comparison, "before": before,
+            "after": after})
+
+    @api.get("/runs/{name}", response_class=HTMLResponse)
+    async def run_report(request: Request, name: str):
+        evaluator(request)
+        try:
+            return HTMLResponse(services.runs.html(name))  # the report `coach eval --report` wrote
+        except RunNotFound as exc:
+            raise Refused(404, f"{exc}.") from None
 
     @api.get("/patients/{profile_id}", response_class=HTMLResponse)
     async def patient(request: Request, profile_id: str):

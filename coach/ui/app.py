@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from coach.accounts import AccountNotFound
 from coach.assembly import build_app
 from coach.console.routes import ConsoleServices, mount_console
+from coach.eval_runs import EvalRuns
 from coach.models import CoachReply, Indicator, Medication, Profile, Reading, Turn, finding_components
 from coach.profile.csv_readings import ReadingsCsvError, parse_readings_csv
 from coach.profile.store import ProfileNotFound
@@ -63,7 +64,7 @@ services = build_app(settings)
 add_element_file_route(server)
 # The health managers' console, under /manager on this same server and login (coach/console/)
 mount_console(server, ConsoleServices(accounts=services.accounts, policy=services.policy, alerts=services.alerts,
-                                      caseload=services.caseload,
+                                      caseload=services.caseload, runs=EvalRuns(settings.data_dir / "eval-runs"),
                                       passage=lambda pid: services.coach.retriever.passages.get(pid)))
 
 

@@ -17,6 +17,9 @@ from coach.assessment import assess
 from coach.audit import AuditLog
 from coach.caseload import Caseload
 from coach.console.routes import ConsoleServices, mount_console
+from coach.eval_runs import EvalRuns
+from coach.evaluation.report import write_reports
+from coach.evaluation.results import Metrics, RunReport
 from coach.models import Indicator, Profile, Reading
 from coach.profile.store import EscalationRecord, ProfileStore, sqlite_url
 
@@ -51,8 +54,13 @@ def site(tmp_path, monkeypatch):
                                               heading_path=("Crisis",), text="Above 180/120 with symptoms: call now.")}
     alerts = Alerts(profiles, policy)
     caseload = Caseload(profiles, policy, alerts, lambda p: assess(p, profiles.readings(p.id), dt.datetime.utcnow()))
+    runs = tmp_path / "eval-runs"
+    for name, passed, day in (("before", 9, 1), ("after", 10, 2)):
+        write_reports(RunReport(started_at=dt.datetime(2026, 12, day, 9), clock=dt.datetime(2026, 12, day),
+                                backend="composer", metrics=Metrics(scenarios=10, scenarios_passed=passed,
+                                                                    scenarios_failed=10 - passed)), runs / name)
     mount_console(app, ConsoleServices(accounts=accounts, policy=policy, alerts=alerts, caseload=caseload,
-                                       passage=passages.get))
+                                       runs=EvalRuns(runs), passage=passages.get))
     yield app, accounts, audit, mei.id, sam.id
     for store in (profiles, accounts, audit):
         store.close()
@@ -142,3 +150,22 @@ def test_the_patient_view_shows_profile_findings_with_rules_readings_and_alerts_
         refused = client_as(app, who).get(f"/manager/patients/{pid}")
         assert refused.status_code == 404 and "165" not in refused.text and "Sam" not in refused.text
     assert client_as(app, "mei").get("/manager/patients/mei").status_code == 403  # the console is not hers
+
+
+def test_evaluators_read_the_runs_and_compare_them_and_no_one_else_does(site):
+    app = site[0]
+    eve = client_as(app, "eve")
+    listed = eve.get("/manager/runs")
+    assert listed.status_code == 200
+    assert listed.text.index('href="/manager/runs/after"') < listed.text.index('href="/manager/runs/before"')
+    assert "9 of 10" in listed.text and "10 of 10" in listed.text and "Mei" not in listed.text
+    report = eve.get("/manager/runs/after")  # the HTML report `coach eval --report` wrote
+    assert report.status_code == 200 and "composer" in report.text
+    compared = eve.get("/manager/runs/compare", params={"before": "before", "after": "after"})
+    assert compared.status_code == 200 and "Comparing before -&gt; after" in compared.text
+    for bad in ("../before", "nothing", "before%2F..%2F.."):
+        assert eve.get(f"/manager/runs/{bad}").status_code == 404, bad
+    assert eve.get("/manager/runs/compare", params={"before": "x", "after": "after"}).status_code == 404
+    for other in ("li", "mei", "root"):
+        assert client_as(app, other).get("/manager/runs").status_code == 403, other
+    assert eve.get("/manager").status_code == 403  # an evaluator reaches no patient
