@@ -10,15 +10,17 @@ SameSite=Lax (Chainlit's), so another site cannot post these forms with it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 from pathlib import Path
 from typing import Any, Callable
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from coach.access import AccessDenied, AccessPolicy
 from coach.accounts import Account, AccountStore
+from coach.audit import AuditLog
 from coach.alerts import REASON_CODES, AlertError, AlertNotFound, Alerts
 from coach.caseload import Caseload, patient_view
 from coach.eval_runs import EvalRuns, RunNotFound
@@ -35,6 +37,7 @@ class ConsoleServices:
     alerts: Alerts
     caseload: Caseload
     runs: EvalRuns
+    audit: AuditLog
     # a guideline passage by id (its text, headings and source, shown beside an alert), None when unknown
     passage: Callable[[str], Any] = field(default=lambda passage_id: None)
 
@@ -99,6 +102,32 @@ def router(services: ConsoleServices) -> APIRouter:
         if not services.policy.decide(account, "evaluation_runs").allowed:
             raise Refused(403, f"The evaluation runs are for evaluators; you are logged in as a {account.role}.")
         return account
+
+    def admin(request: Request) -> Account:
+        account = current_account(request, services.accounts)
+        if account is None:
+            raise Refused(401, "Log in first: open the chat app, log in, then come back.")
+        if not services.policy.decide(account, "audit").allowed:
+            raise Refused(403, f"The audit log is for admins; you are logged in as a {account.role}.")
+        return account
+
+    @api.get("/audit", response_class=HTMLResponse)
+    async def audit_page(request: Request, patient: str = "", actor: str = ""):
+        account = admin(request)
+        entries = services.audit.entries(patient=patient or None, actor=actor or None, limit=500)
+        filters = {k: v for k, v in (("patient", patient), ("actor", actor)) if v}
+        query = "&" + urlencode(filters) if filters else ""
+        return TEMPLATES.TemplateResponse(request, "audit.html", {
+            "account": account, "entries": entries, "patient": patient, "actor": actor, "query": query})
+
+    @api.get("/audit/export")
+    async def audit_export(request: Request, format: str = "csv", patient: str = "", actor: str = ""):
+        admin(request)
+        if format not in ("csv", "json"):
+            raise Refused(400, f"Unknown format {format!r}: csv or json.")
+        text = services.audit.export(format, patient=patient or None, actor=actor or None)
+        return Response(text, media_type="text/csv" if format == "csv" else "application/json",
+                        headers={"Content-Disposition": f"attachment; filename=audit.{format}"})
 
     @api.get("/runs", response_class=HTMLResponse)
     async def runs(request: Request):

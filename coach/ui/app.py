@@ -65,6 +65,7 @@ add_element_file_route(server)
 # The health managers' console, under /manager on this same server and login (coach/console/)
 mount_console(server, ConsoleServices(accounts=services.accounts, policy=services.policy, alerts=services.alerts,
                                       caseload=services.caseload, runs=EvalRuns(settings.data_dir / "eval-runs"),
+                                      audit=services.policy.audit,
                                       passage=lambda pid: services.coach.retriever.passages.get(pid)))
 
 

@@ -60,7 +60,7 @@ def site(tmp_path, monkeypatch):
                                 backend="composer", metrics=Metrics(scenarios=10, scenarios_passed=passed,
                                                                     scenarios_failed=10 - passed)), runs / name)
     mount_console(app, ConsoleServices(accounts=accounts, policy=policy, alerts=alerts, caseload=caseload,
-                                       runs=EvalRuns(runs), passage=passages.get))
+                                       runs=EvalRuns(runs), audit=audit, passage=passages.get))
     yield app, accounts, audit, mei.id, sam.id
     for store in (profiles, accounts, audit):
         store.close()
@@ -169,3 +169,27 @@ def test_evaluators_read_the_runs_and_compare_them_and_no_one_else_does(site):
     for other in ("li", "mei", "root"):
         assert client_as(app, other).get("/manager/runs").status_code == 403, other
     assert eve.get("/manager").status_code == 403  # an evaluator reaches no patient
+
+
+def test_admins_read_and_export_the_audit_log_and_no_one_else_does(site):
+    import csv
+    import io
+    import json
+
+    app, _, _, mei_alert, _ = site
+    client_as(app, "li").get(f"/manager/alerts/{mei_alert}")  # an audited view
+    client_as(app, "li").get("/manager/patients/sam")  # an audited refusal
+    root = client_as(app, "root")
+    page = root.get("/manager/audit")
+    assert page.status_code == 200 and "li (manager)" in page.text and "denied" in page.text
+    only_sam = root.get("/manager/audit", params={"patient": "sam"}).text
+    assert "denied" in only_sam and f"alert {mei_alert}" not in only_sam
+    rows = list(csv.DictReader(io.StringIO(root.get("/manager/audit/export", params={"format": "csv"}).text)))
+    assert {(r["actor"], r["outcome"]) for r in rows} >= {("li", "allowed"), ("li", "denied")}
+    exported = root.get("/manager/audit/export", params={"format": "json", "actor": "li"})
+    assert exported.headers["content-disposition"] == "attachment; filename=audit.json"
+    assert {e["actor"] for e in json.loads(exported.text)} == {"li"}
+    assert root.get("/manager/audit/export", params={"format": "xml"}).status_code == 400
+    for other in ("li", "mei", "eve"):
+        assert client_as(app, other).get("/manager/audit").status_code == 403, other
+        assert client_as(app, other).get("/manager/audit/export").status_code == 403, other
