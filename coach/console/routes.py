@@ -3,16 +3,17 @@
 Who is asking is read from the chat app's login cookie (Chainlit's JWT) and then from the account store,
 fresh on every request: a disabled account or a changed role is in force at once. Every page asks the
 access policy (coach/access.py); a patient's data the account may not reach answers 404, the same as data
-that does not exist, and a page that is not part of the account's work answers 403. The cookie is
-SameSite=Lax (Chainlit's), so another site cannot post these forms with it.
+that does not exist, and a page that is not part of the account's work answers 403. Chainlit's login
+cookie is SameSite=Lax unless CHAINLIT_COOKIE_SAMESITE says otherwise, so another site cannot post these
+forms with it; a deployment that sets it to `none` needs CSRF tokens on the forms, which they do not have yet.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,8 +21,8 @@ from fastapi.templating import Jinja2Templates
 
 from coach.access import AccessDenied, AccessPolicy
 from coach.accounts import Account, AccountStore
-from coach.audit import AuditLog
 from coach.alerts import REASON_CODES, AlertError, AlertNotFound, Alerts
+from coach.audit import AuditLog
 from coach.caseload import Caseload, patient_view
 from coach.eval_runs import EvalRuns, RunNotFound
 from coach.profile.store import ProfileNotFound
@@ -77,42 +78,44 @@ def refusal(request: Request, refused: Refused):
 
 
 def router(services: ConsoleServices) -> APIRouter:
+    # The handlers are plain functions: FastAPI runs them in its thread pool, so their database reads never
+    # hold up the event loop that the patients' chat shares.
     api = APIRouter(prefix=PREFIX, include_in_schema=False)
 
-    def manager(request: Request) -> Account:
+    def signed_in(request: Request) -> Account:
         account = current_account(request, services.accounts)
         if account is None:
             raise Refused(401, "Log in first: open the chat app, log in, then come back.")
+        return account
+
+    def manager(request: Request) -> Account:
+        account = signed_in(request)
         if account.role != "manager":
             raise Refused(403, f"The console's alerts are for health managers; you are logged in as a "
                                f"{account.role}.")
         return account
 
     @api.get("", response_class=HTMLResponse)
-    async def caseload(request: Request, q: str = "", attention: bool = False):
+    def caseload(request: Request, q: str = "", attention: bool = False):
         account = manager(request)
         rows = services.caseload.for_account(account, search=q, attention_only=attention)
         return TEMPLATES.TemplateResponse(request, "caseload.html", {
             "account": account, "rows": rows, "q": q, "attention": attention})
 
     def evaluator(request: Request) -> Account:
-        account = current_account(request, services.accounts)
-        if account is None:
-            raise Refused(401, "Log in first: open the chat app, log in, then come back.")
+        account = signed_in(request)
         if not services.policy.decide(account, "evaluation_runs").allowed:
             raise Refused(403, f"The evaluation runs are for evaluators; you are logged in as a {account.role}.")
         return account
 
     def admin(request: Request) -> Account:
-        account = current_account(request, services.accounts)
-        if account is None:
-            raise Refused(401, "Log in first: open the chat app, log in, then come back.")
+        account = signed_in(request)
         if not services.policy.decide(account, "audit").allowed:
             raise Refused(403, f"The audit log is for admins; you are logged in as a {account.role}.")
         return account
 
     @api.get("/audit", response_class=HTMLResponse)
-    async def audit_page(request: Request, patient: str = "", actor: str = ""):
+    def audit_page(request: Request, patient: str = "", actor: str = ""):
         account = admin(request)
         entries = services.audit.entries(patient=patient or None, actor=actor or None, limit=500)
         filters = {k: v for k, v in (("patient", patient), ("actor", actor)) if v}
@@ -121,7 +124,7 @@ def router(services: ConsoleServices) -> APIRouter:
             "account": account, "entries": entries, "patient": patient, "actor": actor, "query": query})
 
     @api.get("/audit/export")
-    async def audit_export(request: Request, format: str = "csv", patient: str = "", actor: str = ""):
+    def audit_export(request: Request, format: str = "csv", patient: str = "", actor: str = ""):
         admin(request)
         if format not in ("csv", "json"):
             raise Refused(400, f"Unknown format {format!r}: csv or json.")
@@ -130,13 +133,13 @@ def router(services: ConsoleServices) -> APIRouter:
                         headers={"Content-Disposition": f"attachment; filename=audit.{format}"})
 
     @api.get("/runs", response_class=HTMLResponse)
-    async def runs(request: Request):
+    def runs(request: Request):
         account = evaluator(request)
         return TEMPLATES.TemplateResponse(request, "runs.html", {"account": account, "runs": services.runs.list(),
                                                                  "comparison": None})
 
     @api.get("/runs/compare", response_class=HTMLResponse)
-    async def compare_runs(request: Request, before: str = "", after: str = ""):
+    def compare_runs(request: Request, before: str = "", after: str = ""):
         account = evaluator(request)
         try:
             comparison = services.runs.compare(before, after)
@@ -147,7 +150,7 @@ def router(services: ConsoleServices) -> APIRouter:
             "after": after})
 
     @api.get("/runs/{name}", response_class=HTMLResponse)
-    async def run_report(request: Request, name: str):
+    def run_report(request: Request, name: str):
         evaluator(request)
         try:
             return HTMLResponse(services.runs.html(name))  # the report `coach eval --report` wrote
@@ -155,7 +158,7 @@ def router(services: ConsoleServices) -> APIRouter:
             raise Refused(404, f"{exc}.") from None
 
     @api.get("/patients/{profile_id}", response_class=HTMLResponse)
-    async def patient(request: Request, profile_id: str):
+    def patient(request: Request, profile_id: str):
         account = manager(request)
         try:
             view = patient_view(services.caseload, account, profile_id)
@@ -164,7 +167,7 @@ def router(services: ConsoleServices) -> APIRouter:
         return TEMPLATES.TemplateResponse(request, "patient.html", {"account": account, "view": view})
 
     @api.get("/alerts", response_class=HTMLResponse)
-    async def alert_list(request: Request, status: str | None = None):
+    def alert_list(request: Request, status: str | None = None):
         account = manager(request)
         alerts = services.alerts.for_account(account, status if status in ("open", "acknowledged", "resolved")
                                              else None)
@@ -173,7 +176,7 @@ def router(services: ConsoleServices) -> APIRouter:
             services.policy.patients_visible_to(account)})
 
     @api.get("/alerts/{alert_id}", response_class=HTMLResponse)
-    async def alert_page(request: Request, alert_id: int, error: str | None = None):
+    def alert_page(request: Request, alert_id: int, error: str | None = None):
         account = manager(request)
         try:
             alert = services.alerts.get(account, alert_id)
@@ -182,11 +185,11 @@ def router(services: ConsoleServices) -> APIRouter:
         return _alert_page(request, account, alert, error)
 
     @api.post("/alerts/{alert_id}/acknowledge")
-    async def acknowledge(request: Request, alert_id: int):
+    def acknowledge(request: Request, alert_id: int):
         return _act(request, alert_id, lambda account: services.alerts.acknowledge(account, alert_id))
 
     @api.post("/alerts/{alert_id}/resolve")
-    async def resolve(request: Request, alert_id: int, reason_code: str = Form(""), note: str = Form("")):
+    def resolve(request: Request, alert_id: int, reason_code: str = Form(""), note: str = Form("")):
         return _act(request, alert_id, lambda account: services.alerts.resolve(account, alert_id, reason_code,
                                                                               note))
 
