@@ -193,3 +193,39 @@ def test_admins_read_and_export_the_audit_log_and_no_one_else_does(site):
     for other in ("li", "mei", "eve"):
         assert client_as(app, other).get("/manager/audit").status_code == 403, other
         assert client_as(app, other).get("/manager/audit/export").status_code == 403, other
+
+
+def test_every_console_route_against_every_role(site):
+    """The route-level access matrix: each route of the console, for no login and every role; a refusal
+    holds nothing of the patient asked about."""
+    from fastapi.routing import APIRoute
+
+    app, _, _, mei_alert, sam_alert = site
+    paths = {r.path for r in app.router.routes if isinstance(r, APIRoute)}
+    # route -> (method, concrete path, who may (status 200 or a redirect after a form), what must not leak)
+    cases = [
+        ("GET", "/manager", "/manager", {"li", "wu"}, "Grade 2"),
+        ("GET", "/manager/alerts", "/manager/alerts", {"li", "wu"}, SECRET_MESSAGE),
+        ("GET", "/manager/alerts/{alert_id}", f"/manager/alerts/{mei_alert}", {"li"}, SECRET_MESSAGE),
+        ("POST", "/manager/alerts/{alert_id}/acknowledge", f"/manager/alerts/{sam_alert}/acknowledge", set(),
+         "sam's"),
+        ("POST", "/manager/alerts/{alert_id}/resolve", f"/manager/alerts/{sam_alert}/resolve", set(), "sam's"),
+        ("GET", "/manager/patients/{profile_id}", "/manager/patients/mei", {"li"}, "165"),
+        ("GET", "/manager/runs", "/manager/runs", {"eve"}, "9 of 10"),
+        ("GET", "/manager/runs/compare", "/manager/runs/compare?before=before&after=after", {"eve"}, "Comparing"),
+        ("GET", "/manager/runs/{name}", "/manager/runs/after", {"eve"}, "composer"),
+        ("GET", "/manager/audit", "/manager/audit", {"root"}, "manager)"),
+        ("GET", "/manager/audit/export", "/manager/audit/export", {"root"}, "actor"),
+    ]
+    assert {route for _, route, *_ in cases} == {p for p in paths if p.startswith("/manager")}, \
+        "a console route has no row in the access matrix"
+    client_as(app, "li").get(f"/manager/alerts/{mei_alert}")  # something in the audit log for the export
+    for method, _, path, allowed, secret in cases:
+        for who in (None, "mei", "sam", "li", "wu", "eve", "root"):
+            got = client_as(app, who).request(method, path, follow_redirects=False)
+            if who in allowed:
+                assert got.status_code == 200, (who, path, got.status_code)
+                continue
+            expected = {None: 303 if method == "GET" else 401}.get(who)
+            assert got.status_code in ({expected} if expected else {403, 404}), (who, method, path, got.status_code)
+            assert secret not in got.text, (who, path)
