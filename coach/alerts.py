@@ -17,7 +17,7 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, selec
 
 from coach.access import AccessDenied, AccessPolicy
 from coach.accounts import Account
-from coach.profile.store import EscalationRecord, ProfileStore, open_engine
+from coach.profile.store import EscalationRecord, ProfileStore
 
 Status = Literal["open", "acknowledged", "resolved"]
 # Why an alert was closed: the codes a manager picks from, so that the team can count them
@@ -79,14 +79,13 @@ class Alerts:
     def __init__(self, store: ProfileStore, policy: AccessPolicy, clock=None):
         self.store = store
         self.policy = policy
-        self.engine = open_engine(str(store.engine.url.render_as_string(hide_password=False)),
-                                  "alerts database", metadata)
+        self.engine = store.engine  # beside the escalations, in the same database and connection pool
+        metadata.create_all(self.engine)
         self.clock = clock or _utcnow
 
     def for_account(self, account: Account, status: Status | None = None) -> list[Alert]:
         """The alerts of the patients the account reaches, most urgent and oldest first (resolved last)."""
-        visible = set(self.policy.patients_visible_to(account))
-        records = [r for r in self.store.escalations() if r.profile_id in visible]
+        records = self.store.escalations(profile_ids=self.policy.patients_visible_to(account))
         actions = self._actions([r.id for r in records])
         alerts = [self._alert(r, actions.get(r.id, [])) for r in records]
         if status is not None:

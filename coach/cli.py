@@ -36,6 +36,16 @@ def _knowledge():
         _fail(str(exc))
 
 
+def _open(store_class):
+    """One of the coach's stores (profiles, accounts, audit log) on the configured database; one that cannot
+    be opened ends the command with one line."""
+    from coach.profile.store import StoreUnavailable
+    try:
+        return store_class(_settings().database)
+    except StoreUnavailable as exc:
+        _fail(str(exc))
+
+
 def _fail(message: str, code: int = 2) -> None:
     from rich.markup import escape
     err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from coach.cli import _fail, _settings, app, out
+from coach.cli import _fail, _open, app, out
 
 audit_app = typer.Typer(help="The audit log: who viewed which patient's data, and what managers did.",
                         no_args_is_help=True)
@@ -17,11 +17,7 @@ app.add_typer(audit_app, name="audit")
 
 def _log():
     from coach.audit import AuditLog
-    from coach.profile.store import StoreUnavailable
-    try:
-        return AuditLog(_settings().database)
-    except StoreUnavailable as exc:
-        _fail(str(exc))
+    return _open(AuditLog)
 
 
 @audit_app.command("list")

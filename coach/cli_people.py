@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from coach.cli import _fail, _settings, app, err, out
+from coach.cli import _fail, _open, _settings, app, err, out
 
 profile_app = typer.Typer(help="Create and show profiles.", no_args_is_help=True)
 reading_app = typer.Typer(help="Record readings.", no_args_is_help=True)
@@ -18,11 +18,8 @@ app.add_typer(reading_app, name="reading")
 
 
 def _store():
-    from coach.profile.store import ProfileStore, StoreUnavailable
-    try:
-        return ProfileStore(_settings().database)
-    except StoreUnavailable as exc:
-        _fail(str(exc))
+    from coach.profile.store import ProfileStore
+    return _open(ProfileStore)
 
 
 def _profile(store, profile_id: str):

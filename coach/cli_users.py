@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from coach.cli import _fail, _settings, app, err, out
+from coach.cli import _fail, _open, _settings, app, err, out
 
 users_app = typer.Typer(help="User accounts for the chat app.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -19,11 +19,7 @@ PASSWORD_STDIN_HELP = "Read the password from the first line of standard input i
 
 def _store():
     from coach.accounts import AccountStore
-    from coach.profile.store import StoreUnavailable
-    try:
-        return AccountStore(_settings().database)
-    except StoreUnavailable as exc:
-        _fail(str(exc))
+    return _open(AccountStore)
 
 
 def _read_password(from_stdin: bool) -> str:

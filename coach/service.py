@@ -171,22 +171,25 @@ class Coach:
         t = lap("analyse", t)
 
         own = SearchFilters(region=region).regions() or ()
+        searched: dict[str | None, list] = {}  # each region's search runs once a turn, whoever asks for it
+        told_as_history = {h.passage_id for h in result.history}
+        rarest = words.rarest()
 
         def candidates(*regions: str | None):
             """The passages the searches within these regions find (None: every region), each with its best
             rank, and how they fit the question."""
             found, rank = [], {}
             for within in regions:
-                for r, p in enumerate(self._passages(text, findings, within, history or [],
-                                                     numbers_are_readings=gave_readings, top_k=ANSWER_CANDIDATES),
-                                      start=1):
+                if within not in searched:
+                    searched[within] = self._passages(text, findings, within, history or [],
+                                                      numbers_are_readings=gave_readings, top_k=ANSWER_CANDIDATES)
+                for r, p in enumerate(searched[within], start=1):
                     if p.id not in rank:
                         found.append(p)
                     rank[p.id] = min(r, rank.get(p.id, r))
             # A red flag told as past history ("two years ago I had chest pain") is not happening now: its
             # emergency advice does not answer what was asked.
-            found = [p for p in found if p.id not in {h.passage_id for h in result.history}]
-            rarest = words.rarest()
+            found = [p for p in found if p.id not in told_as_history]
             return found, assess(question, found, [
                 Found(rank=rank[p.id], lexical=coverage(p.text, words), own_region=p.region in own,
                       rarest=0.5 if rarest is None else float(rarest in passage_words(p.text, tuple(p.heading_path))))
@@ -241,9 +244,9 @@ class Coach:
         t = lap("generate", t)
         quoted_regions = {self.retriever.passages[c.passage_id].region for c in citations
                           if c.passage_id in self.retriever.passages}
-        if quoted_regions - set(own):  # generated or composed: the person is told whose guideline it is
+        if foreign := quoted_regions - set(own):  # generated or composed: the person is told whose guideline it is
             notes.append(OTHER_REGION[("global" if region == "global" else "other") +
-                                      ("" if quoted_regions - set(own) == quoted_regions else "_part")])
+                                      ("" if foreign == quoted_regions else "_part")])
         if notes:
             reply_text = " ".join(notes) + " " + reply_text
         timings["total"] = round((time.perf_counter() - started) * 1000, 2)
