@@ -248,6 +248,13 @@ class AccountStore:
             return list(conn.execute(select(assignments.c.manager).where(assignments.c.patient == patient)
                                      .order_by(assignments.c.manager)).scalars())
 
+    def managers_of_profile(self, profile_id: str) -> list[str]:
+        """The managers assigned to the patient account(s) of a coach profile."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(assignments.c.manager).distinct().join(
+                accounts, assignments.c.patient == accounts.c.username).where(
+                accounts.c.profile_id == profile_id).order_by(assignments.c.manager)).scalars())
+
     def _check_roles(self, manager: str, patients: list[str]) -> None:
         if not patients:
             raise AssignmentRejected("name at least one patient")

@@ -97,11 +97,13 @@ def build_app(settings: CoachSettings, embed_model=None, generator=None) -> AppS
     from coach.alerts import Alerts
     from coach.audit import AuditLog
     from coach.caseload import Caseload
+    from coach.notify import build_notifier
 
     coach = build_coach(settings, embed_model=embed_model, generator=generator)
     accounts = AccountStore(settings.database)
     policy = AccessPolicy(accounts, AuditLog(settings.database))
-    alerts = Alerts(coach.store, policy)
+    alerts = Alerts(coach.store, policy, notifier=build_notifier(settings))
+    coach.on_escalation = alerts.raised  # the tier's promise: a premium patient's manager is told at once
     return AppServices(coach=coach, accounts=accounts, policy=policy, alerts=alerts,
                        caseload=Caseload(coach.store, policy, alerts, coach.findings))
 

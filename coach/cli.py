@@ -61,7 +61,7 @@ def check() -> None:
         corpus = kb.load_corpus()
     except CorpusError as exc:
         _fail(str(exc))
-    problems = passage_metadata_problems(corpus)
+    problems = passage_metadata_problems(corpus) + rule_file_problems()
     if problems:
         _fail(f"{len(problems)} problem(s) in what passages say they answer:\n" + "\n".join(f"  {p}" for p in problems))
     out.print(f"{len(corpus.documents)} documents, {len(corpus.passages)} passages: OK")
@@ -81,6 +81,18 @@ def passage_metadata_problems(corpus) -> list[str]:
             problems.append(f"{p.path}:{p.line}: passage {p.id}: 'Medicines:' names {unknown}, not class or drug "
                             "ids of coach/rules/drugs.yaml")
     return problems
+
+
+def rule_file_problems() -> list[str]:
+    """The service tiers (rules/tiers.yaml) load: every tier, emergencies in every queue."""
+    from pydantic import ValidationError
+
+    from coach.tiers import TIERS_FILE, load_tiers
+    try:
+        load_tiers.__wrapped__(TIERS_FILE)
+    except (ValidationError, OSError, ValueError) as exc:
+        return [f"{TIERS_FILE}: {exc}"]
+    return []
 
 
 @app.command()

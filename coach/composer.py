@@ -129,6 +129,26 @@ def compose_unanswered(analysis: QuestionAnalysis | None, recorded_for_team: boo
     return f"{text} {HELP_WITH}"
 
 
+URGENT_MEANWHILE = ("If it is urgent, call your clinician now; in an emergency (chest pain, signs of a stroke, "
+                    "fainting, trouble breathing) call your local emergency number.")
+
+
+def compose_human_request(tier, has_profile: bool) -> str:
+    """What a person who asked for a human is told: whether and when one answers, by their service tier
+    (coach/tiers.py), and what to do meanwhile if it is urgent. Never a promise the tier does not make."""
+    if not has_profile:
+        return ("I can't pass this to a person from here: this conversation is not linked to a patient profile. "
+                "Your clinician's practice can help. " + URGENT_MEANWHILE)
+    when = tier.answer_time()
+    if when is None:
+        return ("Your plan is the coach on its own, so no health manager follows up requests; I've recorded "
+                "yours for your care team. Your clinician's practice can talk it through with you. "
+                + URGENT_MEANWHILE)
+    told = " They have been told now." if tier.notifies_at_once("human") else ""
+    return (f"I've asked your health manager to contact you: they answer {when}, here in this chat.{told} "
+            + URGENT_MEANWHILE)
+
+
 def compose_answer(question: str, findings: list[IndicatorFinding], passages: list[GuidelinePassage],
                    triage: TriageResult, scope: ScopeCheck, recorded: list[Reading], problems: list[str],
                    lookup: Lookup, follow_up: Escalation | None = None,

@@ -323,6 +323,8 @@ class CoachReply(BaseModel):
     scope: Literal["in_scope", "medication_change", "diagnosis", "other_person", "unrelated"] = "in_scope"
     question: "QuestionAnalysis | None" = Field(default=None, description="What the message asks")
     answerability: "Answerability | None" = Field(default=None, description="Whether the passages answer it")
+    asked_for_person: str | None = Field(default=None, description="The words that asked for a person, if any "
+                                         "(recorded as an alert for the health manager)")
     verification: Verification
     backend: str
     timings_ms: dict[str, float] = Field(default_factory=dict)

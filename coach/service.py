@@ -13,9 +13,11 @@ from knowledge.retrieve import HybridRetriever, QueryError
 from coach.answering import Found, assess
 from coach.assessment import assess as assess_readings
 from coach.composer import (
-    Citations, compose_answer, compose_emergency, compose_safety_check, compose_unanswered, escalation_for,
-    follow_up_sentence, goal_sentence, self_care_sentences,
+    Citations, compose_answer, compose_emergency, compose_human_request, compose_safety_check, compose_unanswered,
+    escalation_for, follow_up_sentence, goal_sentence, self_care_sentences,
 )
+from coach.human_request import asks_for_person
+from coach.tiers import load_tiers
 from coach.question import QuestionReader, default_reader
 from coach.generation import Generator
 from coach.goals import risk_goals
@@ -82,8 +84,11 @@ def word_weights(passages: dict) -> WordWeights:
 class Coach:
     def __init__(self, retriever: HybridRetriever, store: ProfileStore, generator: Generator | None,
                  clock: Callable[[], dt.datetime] = lambda: dt.datetime.now().replace(microsecond=0),
-                 max_attempts: int = 2):
+                 max_attempts: int = 2, on_escalation: Callable[[EscalationRecord], None] | None = None):
         self.retriever = retriever
+        # Told of every escalation once it is stored (the alerts' tier rules: notify a premium patient's
+        # manager at once); set by the app's assembly.
+        self.on_escalation = on_escalation
         self.store = store
         self.generator = generator  # None: the deterministic composer writes every answer
         self.clock = clock
@@ -104,9 +109,31 @@ class Coach:
     def backend(self) -> str:
         return self.generator.name if self.generator else "composer"
 
+    def _escalate(self, record: EscalationRecord) -> EscalationRecord:
+        stored = self.store.add_escalation(record)
+        if self.on_escalation is not None:
+            self.on_escalation(stored)
+        return stored
+
+    def request_person(self, profile: Profile | None, message: str = "(asked for a person with the chat's button)"
+                       ) -> CoachReply:
+        """The patient asked for their health manager (the chat's button, or words the reply found): an alert,
+        and a reply that says by their tier when a person answers."""
+        if profile is not None:
+            self._escalate(EscalationRecord(
+                profile_id=profile.id, level="human", reason="the patient asked for a person", passage_id="",
+                evidence=message[:500], message=message, created_at=self.clock()))
+        tier = load_tiers().of(profile.tier if profile else None)
+        return CoachReply(text=compose_human_request(tier, profile is not None), asked_for_person=message,
+                          verification=Verification(passed=True), backend="composer")
+
     def reply(self, message: str, profile: Profile | None = None, history: list[Turn] | None = None,
-              region: str | None = None) -> CoachReply:
-        """Answer one message. Without a profile, readings are judged (by `region`) but not stored."""
+              region: str | None = None, coach_answers: bool = True) -> CoachReply:
+        """Answer one message. Without a profile, readings are judged (by `region`) but not stored.
+
+        `coach_answers=False` (a health manager has taken the chat over): readings are recorded and triage
+        runs as always, its escalations stored and an emergency still answered with its fixed advice, but
+        nothing else is composed; the reply's text is empty."""
         started, timings = time.perf_counter(), {}
 
         def lap(stage: str, since: float) -> float:
@@ -144,7 +171,7 @@ class Coach:
             recorded = self.store.add_readings(profile.id, parsed.readings)
         escalation = escalation_for(result)
         if escalation is not None:  # recorded for the health managers before anything else can fail
-            self.store.add_escalation(EscalationRecord(
+            self._escalate(EscalationRecord(
                 profile_id=profile.id if profile else None, level=escalation.level, reason=escalation.reason,
                 passage_id=escalation.passage_id, evidence=escalation.evidence, message=text, created_at=now))
         if result.is_emergency or result.is_safety_check:  # fixed text, no model, nothing else first
@@ -154,6 +181,17 @@ class Coach:
                               red_flags_checked=result.checked, triage=result, recorded_readings=recorded,
                               reading_problems=parsed.problems, verification=Verification(passed=True),
                               backend="composer", timings_ms={**timings, "total": round(sum(timings.values()), 2)})
+        if not coach_answers:  # a person answers this chat: triage has done its part
+            return CoachReply(text="", escalation=escalation, red_flags_checked=result.checked, triage=result,
+                              recorded_readings=recorded, reading_problems=parsed.problems,
+                              verification=Verification(passed=True), backend="person",
+                              timings_ms={**timings, "total": round(sum(timings.values()), 2)})
+        if person := asks_for_person(text):
+            asked = self.request_person(profile, text)
+            if not recorded and not parsed.problems and escalation is None:  # the request is all it says
+                return asked.model_copy(update={"asked_for_person": person, "triage": result,
+                                                "red_flags_checked": result.checked, "timings_ms": timings})
+            notes.append(asked.text)  # said first, then what the readings or the urgent finding need
 
         findings = self._findings(profile, recorded, now, region)
         scope = check_scope(text)
@@ -221,7 +259,7 @@ class Coach:
         goals = risk_goals(profile, text, findings)
         if self._unanswered(answerability, scope.scope, recorded, parsed.problems, goals, result, findings, topic):
             if profile is not None:  # the team sees what the guidelines do not cover, and can extend them
-                self.store.add_escalation(EscalationRecord(
+                self._escalate(EscalationRecord(
                     profile_id=profile.id, level="unanswered", reason="a question the guidelines do not answer",
                     passage_id=answerability.best or "", evidence=question.summary(), message=text,
                     created_at=now))
@@ -230,7 +268,8 @@ class Coach:
                 question, profile is not None), indicators=findings, escalation=escalation,
                 red_flags_checked=result.checked, triage=result, recorded_readings=recorded,
                 reading_problems=parsed.problems, scope=scope.scope, question=question, answerability=answerability,
-                verification=Verification(passed=True), backend="composer", timings_ms=timings)
+                asked_for_person=person, verification=Verification(passed=True), backend="composer",
+                timings_ms=timings)
         composed, citations = compose_answer(topic, findings, passages, result, scope, recorded, parsed.problems,
                                              self._lookup, follow_up, self._word_weights(), goals=goals,
                                              asks=question.intents)
@@ -242,6 +281,11 @@ class Coach:
                                                                           composed, history or [], recorded,
                                                                           follow_up, goals, question)
         t = lap("generate", t)
+        if verification.fell_back and profile is not None:  # a person checks what the model got wrong
+            self._escalate(EscalationRecord(
+                profile_id=profile.id, level="fallback", reason="the generated answer failed verification; the "
+                "composer's answer was sent", passage_id=citations[0].passage_id if citations else "",
+                evidence="; ".join(verification.problems)[:500], message=text, created_at=now))
         quoted_regions = {self.retriever.passages[c.passage_id].region for c in citations
                           if c.passage_id in self.retriever.passages}
         if foreign := quoted_regions - set(own):  # generated or composed: the person is told whose guideline it is
@@ -253,7 +297,7 @@ class Coach:
         return CoachReply(text=reply_text, citations=citations, indicators=findings,
                           escalation=escalation, red_flags_checked=result.checked, triage=result,
                           recorded_readings=recorded, reading_problems=parsed.problems, scope=scope.scope,
-                          question=question, answerability=answerability,
+                          question=question, answerability=answerability, asked_for_person=person,
                           verification=verification, backend=backend, timings_ms=timings)
 
     @staticmethod
@@ -289,7 +333,7 @@ class Coach:
             return None
         follow_up, finding = found
         if profile is not None and new & finding_components(finding.indicator):
-            self.store.add_escalation(EscalationRecord(
+            self._escalate(EscalationRecord(
                 profile_id=profile.id, level="routine", reason=follow_up.reason, passage_id=follow_up.passage_id,
                 evidence=follow_up.evidence, message=text, created_at=now))
         return follow_up

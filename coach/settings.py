@@ -58,6 +58,15 @@ class GenerationSettings(BaseModel):
     local: LocalSettings = Field(default_factory=LocalSettings)
 
 
+class NotifySettings(BaseModel):
+    """How a premium patient's assigned manager is told at once of an emergency or urgent reply."""
+
+    backend: Literal["log", "webhook"] = Field(default="log", description="log: JSON lines in the data folder; "
+                                               "webhook: POST the alert as JSON to webhook_url")
+    webhook_url: str | None = Field(default=None, pattern=r"^https?://", description="Where the webhook posts")
+    timeout_s: float = Field(default=5.0, gt=0, description="Webhook request timeout")
+
+
 class CoachSettings(BaseSettings):
     """All settings of the coach. Environment: COACH_DATA_DIR, COACH_KNOWLEDGE__CHROMA_URL, ..."""
 
@@ -66,6 +75,7 @@ class CoachSettings(BaseSettings):
     data_dir: Path = Field(default=PROJECT_ROOT / "data", description="Folder for the embedded stores")
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     generation: GenerationSettings = Field(default_factory=GenerationSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
     database_url: str | None = Field(default=None, description="SQLAlchemy URL for profiles and readings; "
                                      "unset = SQLite file coach.db in the data folder")
     chainlit_database_url: str | None = Field(default=None, description="Async SQLAlchemy URL for the chat "

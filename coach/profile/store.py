@@ -148,6 +148,15 @@ class ProfileStore:
             raise ProfileNotFound(profile_id)
         return Profile.model_validate(row.data)
 
+    def get_profiles(self, profile_ids: list[str]) -> dict[str, Profile]:
+        """Several profiles in one query, by id (ids with no profile are left out)."""
+        if not profile_ids:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(profiles.c.data).where(profiles.c.id.in_(profile_ids))).all()
+        found = [Profile.model_validate(r.data) for r in rows]
+        return {p.id: p for p in found}
+
     def list_profiles(self) -> list[Profile]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(profiles.c.data).order_by(profiles.c.id)).all()

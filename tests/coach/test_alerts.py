@@ -12,6 +12,7 @@ from coach.accounts import AccountStore
 from coach.alerts import AlertError, AlertNotFound, Alerts
 from coach.audit import AuditLog
 from coach.models import Profile
+from coach.notify import LogFileNotifier
 from coach.profile.store import EscalationRecord, ProfileStore, sqlite_url
 from tests.coach.postgres import postgres_server  # noqa: F401  (the session's PostgreSQL server)
 
@@ -24,7 +25,7 @@ def world(request, tmp_path):
            else request.getfixturevalue("postgres_server").create_database())
     profiles, accounts, audit = ProfileStore(url), AccountStore(url), AuditLog(url)
     for name in ("mei", "sam"):
-        profiles.create_profile(Profile(id=name, display_name=name.title(), region="cn"))
+        profiles.create_profile(Profile(id=name, display_name=name.title(), region="cn", tier="professional"))
         accounts.add(name, "patient", "long-enough-pw")
     for name in ("li", "wu"):
         accounts.add(name, "manager", "long-enough-pw")
@@ -79,3 +80,66 @@ def test_acknowledge_then_resolve_with_a_reason_code_and_a_note_each_audited(wor
     with pytest.raises(AlertNotFound):
         alerts.acknowledge(accounts.get("wu"), ids["unanswered"])
     assert audit.entries(actor="wu")[0].outcome == "denied"  # the refusal is on record too
+
+
+def _escalate(profiles: ProfileStore, profile_id: str, level: str) -> EscalationRecord:
+    return profiles.add_escalation(EscalationRecord(
+        profile_id=profile_id, level=level, reason=f"{level} reason", passage_id="p#1", evidence="e",
+        message="m", created_at=NOW - dt.timedelta(minutes=5)))
+
+
+def _set_tier(profiles: ProfileStore, profile_id: str, tier: str) -> None:
+    profiles.save_profile(profiles.get_profile(profile_id).model_copy(update={"tier": tier}))
+
+
+def test_a_basic_patients_routine_alerts_are_recorded_but_only_emergencies_reach_the_manager(world):
+    alerts, accounts, _, ids = world
+    _set_tier(alerts.store, "mei", "basic")
+    routine = _escalate(alerts.store, "mei", "routine")
+    listed = alerts.for_account(accounts.get("li"))
+    assert [a.level for a in listed] == ["emergency"]  # the unanswered question and the follow-up: recorded only
+    assert {r.id for r in alerts.store.escalations(profile_ids=["mei"])} >= {routine.id, ids["unanswered"]}
+    assert listed[0].due_at is None  # an emergency is not "due within hours": it is now
+
+
+def test_a_professional_patients_follow_ups_reach_the_manager_with_the_time_they_are_due_by(world):
+    alerts, accounts, _, _ = world
+    routine = _escalate(alerts.store, "mei", "routine")
+    listed = {a.id: a for a in alerts.for_account(accounts.get("li"))}
+    assert listed[routine.id].due_at == routine.created_at + dt.timedelta(hours=24)  # rules/tiers.yaml
+    assert not listed[routine.id].notify_at_once
+    assert alerts.pressing(accounts.get("li")) == []
+
+
+def test_a_premium_patients_emergency_notifies_the_assigned_manager_at_once_and_stays_pressing(world, tmp_path):
+    alerts, accounts, _, _ = world
+    notifier = LogFileNotifier(tmp_path / "notifications.jsonl")
+    alerts.notifier = notifier
+    _set_tier(alerts.store, "mei", "premium")
+    emergency = _escalate(alerts.store, "mei", "emergency")
+    alerts.raised(emergency)
+    alerts.raised(_escalate(alerts.store, "mei", "routine"))  # premium: in the queue, but no one is paged
+    sent = notifier.sent()
+    assert [(n.alert_id, n.managers, n.level, n.tier, n.link) for n in sent] == [
+        (emergency.id, ["li"], "emergency", "premium", f"/manager/alerts/{emergency.id}")]
+    assert emergency.id in [a.id for a in alerts.pressing(accounts.get("li"))]
+    alerts.acknowledge(accounts.get("li"), emergency.id)
+    assert emergency.id not in [a.id for a in alerts.pressing(accounts.get("li"))]
+    alerts.raised(_escalate(alerts.store, "sam", "emergency"))  # sam is professional, with no manager: no page
+    assert len(notifier.sent()) == 1
+
+
+def test_a_notifier_that_fails_loses_no_alert(world):
+    alerts, accounts, _, _ = world
+
+    class Broken:
+        name = "broken"
+
+        def notify(self, notification):
+            raise OSError("the webhook is down")
+
+    alerts.notifier = Broken()
+    _set_tier(alerts.store, "mei", "premium")
+    emergency = _escalate(alerts.store, "mei", "emergency")
+    alerts.raised(emergency)  # logged, not raised
+    assert emergency.id in [a.id for a in alerts.for_account(accounts.get("li"))]

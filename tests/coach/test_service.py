@@ -309,3 +309,42 @@ def test_without_a_region_every_guideline_is_searched_together_and_the_reply_say
     assert quoted - {"global"}
     note = OTHER_REGION["global"] if quoted == quoted - {"global"} else OTHER_REGION["global_part"]
     assert reply.text.startswith(note)
+
+
+def test_asking_for_a_person_is_an_alert_and_the_reply_says_when_one_answers_by_tier(guideline_index, store):
+    seen = []
+    coach = make_coach(guideline_index, store)
+    coach.on_escalation = seen.append
+    store.save_profile(store.get_profile("sam").model_copy(update={"tier": "professional"}))
+    reply = coach.reply("Can I talk to a real person please?", store.get_profile("sam"))
+    assert reply.asked_for_person and "within 24 hours" in reply.text and "emergency number" in reply.text
+    assert reply.citations == [] and reply.escalation is None
+    assert [(e.level, e.message) for e in store.escalations(profile_ids=["sam"])] == [
+        ("human", "Can I talk to a real person please?")]
+    assert [e.level for e in seen] == ["human"]  # told to the alerts' tier rules once stored
+    # a request with a reading in it: the reading is recorded and answered, the request said first
+    reply = coach.reply("my bp was 150/95 this morning, I want to speak to my health manager", store.get_profile("sam"))
+    assert reply.text.startswith("I've asked your health manager") and "150/95" in reply.text
+    assert [e.level for e in store.escalations(profile_ids=["sam"])].count("human") == 2
+
+
+def test_while_a_person_answers_the_coach_composes_nothing_but_triage_still_runs(guideline_index, store):
+    coach = make_coach(guideline_index, store)
+    quiet = coach.reply("what foods lower blood pressure?", store.get_profile("sam"), coach_answers=False)
+    assert (quiet.text, quiet.backend, quiet.citations, quiet.escalation) == ("", "person", [], None)
+    urgent = coach.reply("my blood sugar is 2.8 mmol/L and I feel shaky", store.get_profile("sam"), coach_answers=False)
+    assert urgent.text == "" and urgent.escalation.level == "urgent"  # recorded for the manager
+    emergency = coach.reply("crushing chest pain and my left arm is numb", store.get_profile("sam"),
+                            coach_answers=False)
+    assert emergency.escalation.level == "emergency" and "911" in emergency.text  # the fixed advice, always
+    assert [e.level for e in store.escalations(profile_ids=["sam"])] == ["emergency", "urgent"]
+    assert [r.value for r in store.readings("sam")] == [2.8]
+
+
+def test_a_generated_answer_that_fails_verification_is_an_alert(guideline_index, store):
+    generator = ScriptedGenerator(["Take 500 mg more of your tablets [9]."] * 3)
+    coach = make_coach(guideline_index, store, generator)
+    reply = coach.reply("what foods lower blood pressure?", store.get_profile("sam"))
+    assert reply.verification.fell_back
+    fallback = [e for e in store.escalations(profile_ids=["sam"]) if e.level == "fallback"]
+    assert len(fallback) == 1 and fallback[0].evidence and fallback[0].message == "what foods lower blood pressure?"
