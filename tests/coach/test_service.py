@@ -332,13 +332,13 @@ def test_while_a_person_answers_the_coach_composes_nothing_but_triage_still_runs
     coach = make_coach(guideline_index, store)
     quiet = coach.reply("what foods lower blood pressure?", store.get_profile("sam"), coach_answers=False)
     assert (quiet.text, quiet.backend, quiet.citations, quiet.escalation) == ("", "person", [], None)
-    urgent = coach.reply("my blood sugar is 2.8 mmol/L and I feel shaky", store.get_profile("sam"), coach_answers=False)
+    urgent = coach.reply("my fasting blood sugar is 2.8 mmol/L and I feel shaky", store.get_profile("sam"), coach_answers=False)
     assert urgent.text == "" and urgent.escalation.level == "urgent"  # recorded for the manager
     emergency = coach.reply("crushing chest pain and my left arm is numb", store.get_profile("sam"),
                             coach_answers=False)
     assert emergency.escalation.level == "emergency" and "911" in emergency.text  # the fixed advice, always
     assert [e.level for e in store.escalations(profile_ids=["sam"])] == ["emergency", "urgent"]
-    assert [r.value for r in store.readings("sam")] == [2.8]
+    assert [(r.indicator, r.entered_value) for r in store.readings("sam")] == [(I.fasting_glucose, 2.8)]
 
 
 def test_a_generated_answer_that_fails_verification_is_an_alert(guideline_index, store):
