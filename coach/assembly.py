@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from coach.access import AccessPolicy
     from coach.alerts import Alerts
     from coach.caseload import Caseload
+    from coach.handover import Handover
     from coach.service import Coach
     from coach.accounts import AccountStore
     from coach.profile.store import ProfileStore
@@ -76,13 +77,15 @@ def build_coach(settings: CoachSettings, embed_model=None, generator=None) -> Co
 @dataclass
 class AppServices:
     """What a front end needs: the coaching service, the profile store it uses, the login accounts, and for
-    the managers' console the access policy (with the audit log) and the alerts."""
+    the managers' console the access policy (with the audit log), the alerts, the caseload and the take-over
+    of a patient's chat."""
 
     coach: Coach
     accounts: AccountStore
     policy: AccessPolicy
     alerts: Alerts
     caseload: Caseload
+    handover: Handover
 
     @property
     def profiles(self) -> ProfileStore:
@@ -97,6 +100,7 @@ def build_app(settings: CoachSettings, embed_model=None, generator=None) -> AppS
     from coach.alerts import Alerts
     from coach.audit import AuditLog
     from coach.caseload import Caseload
+    from coach.handover import Handover
     from coach.notify import build_notifier
 
     coach = build_coach(settings, embed_model=embed_model, generator=generator)
@@ -105,7 +109,8 @@ def build_app(settings: CoachSettings, embed_model=None, generator=None) -> AppS
     alerts = Alerts(coach.store, policy, notifier=build_notifier(settings))
     coach.on_escalation = alerts.raised  # the tier's promise: a premium patient's manager is told at once
     return AppServices(coach=coach, accounts=accounts, policy=policy, alerts=alerts,
-                       caseload=Caseload(coach.store, policy, alerts, coach.findings))
+                       caseload=Caseload(coach.store, policy, alerts, coach.findings),
+                       handover=Handover(coach.store, policy))
 
 
 def build_generator(settings: CoachSettings):

@@ -25,10 +25,18 @@ from coach.alerts import REASON_CODES, AlertError, AlertNotFound, Alerts
 from coach.audit import AuditLog
 from coach.caseload import Caseload, patient_view
 from coach.eval_runs import EvalRuns, RunNotFound
+from coach.handover import Handover, HandoverError
 from coach.profile.store import ProfileNotFound
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 PREFIX = "/manager"
+
+
+def _pressing(request: Request) -> dict:
+    """Every manager page shows the open alerts their patients' tier says they are told of at once."""
+    return {"pressing": getattr(request.state, "pressing", [])}
+
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"), context_processors=[_pressing])
 
 
 @dataclass
@@ -39,6 +47,7 @@ class ConsoleServices:
     caseload: Caseload
     runs: EvalRuns
     audit: AuditLog
+    handover: Handover
     # a guideline passage by id (its text, headings and source, shown beside an alert), None when unknown
     passage: Callable[[str], Any] = field(default=lambda passage_id: None)
 
@@ -93,6 +102,7 @@ def router(services: ConsoleServices) -> APIRouter:
         if account.role != "manager":
             raise Refused(403, f"The console's alerts are for health managers; you are logged in as a "
                                f"{account.role}.")
+        request.state.pressing = services.alerts.pressing(account)
         return account
 
     @api.get("", response_class=HTMLResponse)
@@ -165,6 +175,54 @@ def router(services: ConsoleServices) -> APIRouter:
         except (AccessDenied, ProfileNotFound):
             raise Refused(404, "There is no such patient among those you follow.") from None
         return TEMPLATES.TemplateResponse(request, "patient.html", {"account": account, "view": view})
+
+    @api.get("/patients/{profile_id}/chat", response_class=HTMLResponse)
+    def chat(request: Request, profile_id: str):
+        return _chat_page(request, manager(request), profile_id)
+
+    def _chat_page(request: Request, account: Account, profile_id: str, error: str | None = None,
+                   status_code: int = 200):
+        try:
+            said = services.handover.conversation(account, profile_id)
+            profile = services.caseload.store.get_profile(profile_id)
+        except (AccessDenied, ProfileNotFound):
+            raise Refused(404, "There is no such patient among those you follow.") from None
+        return TEMPLATES.TemplateResponse(request, "chat.html", {
+            "account": account, "profile": profile, "said": said, "error": error,
+            "takeover": services.handover.active(profile_id), "last": said[-1].id if said else 0},
+            status_code=status_code)
+
+    @api.get("/patients/{profile_id}/chat/log", response_class=HTMLResponse)
+    def chat_log(request: Request, profile_id: str, after: int = 0):
+        """The messages after `after`, as table rows: the chat page polls this every few seconds."""
+        account = manager(request)
+        try:
+            said = services.handover.conversation(account, profile_id, after=after)
+        except AccessDenied:
+            raise Refused(404, "There is no such patient among those you follow.") from None
+        return TEMPLATES.TemplateResponse(request, "chat_rows.html", {"said": said})
+
+    @api.post("/patients/{profile_id}/chat/take-over")
+    def take_over(request: Request, profile_id: str):
+        return _chat_act(request, profile_id, lambda account: services.handover.take_over(account, profile_id))
+
+    @api.post("/patients/{profile_id}/chat/write")
+    def write(request: Request, profile_id: str, text: str = Form("")):
+        return _chat_act(request, profile_id, lambda account: services.handover.write(account, profile_id, text))
+
+    @api.post("/patients/{profile_id}/chat/hand-back")
+    def hand_back(request: Request, profile_id: str):
+        return _chat_act(request, profile_id, lambda account: services.handover.hand_back(account, profile_id))
+
+    def _chat_act(request: Request, profile_id: str, action):
+        account = manager(request)
+        try:
+            action(account)
+        except AccessDenied:
+            raise Refused(404, "There is no such patient among those you follow.") from None
+        except HandoverError as exc:  # said on the chat page, in words
+            return _chat_page(request, account, profile_id, error=str(exc), status_code=400)
+        return RedirectResponse(f"{PREFIX}/patients/{profile_id}/chat", status_code=303)
 
     @api.get("/alerts", response_class=HTMLResponse)
     def alert_list(request: Request, status: str | None = None):

@@ -33,6 +33,7 @@ from coach.settings import load_settings
 from coach.text import mentions
 from coach.ui import render
 from coach.ui.charts import trend_figure
+from coach.ui.live import MANAGER_AUTHOR, NOTICE_AUTHOR, LiveChats
 from coach.ui.persistence import add_element_file_route, make_data_layer
 from knowledge.retrieve import IndexNotBuiltError
 
@@ -62,10 +63,13 @@ _own_session_files()
 settings = load_settings()
 services = build_app(settings)
 add_element_file_route(server)
+# What a health manager writes reaches the patient's open chats live (coach/ui/live.py)
+live = LiveChats(services.handover)
+services.handover.on_message = live.notify
 # The health managers' console, under /manager on this same server and login (coach/console/)
 mount_console(server, ConsoleServices(accounts=services.accounts, policy=services.policy, alerts=services.alerts,
                                       caseload=services.caseload, runs=EvalRuns(settings.data_dir / "eval-runs"),
-                                      audit=services.policy.audit,
+                                      audit=services.policy.audit, handover=services.handover,
                                       passage=lambda pid: services.coach.retriever.passages.get(pid)))
 
 
@@ -80,6 +84,9 @@ def _warm_up() -> None:
 _warm_up()
 
 MY_DATA = "my-data"
+ASK_PERSON = "ask-person"
+NOT_THE_COACH = ("Safety", MANAGER_AUTHOR, NOTICE_AUTHOR)  # messages no coach turn is read from
+_background: set[asyncio.Task] = set()
 HISTORY_KEEP = 12  # turns kept in the session; the service reads the last few
 CHART_DAYS = 30
 STREAM_CHUNK = re.compile(r"(?:\S+\s*){1,8}")  # a few words per event: each is a socket write
@@ -146,8 +153,9 @@ def _profile() -> Profile | None:
 async def _start(profile: Profile | None, resumed: bool) -> None:
     _answer_lock()
     cl.user_session.set("history", cl.user_session.get("history") or [])
-    await cl.context.emitter.set_commands([{"id": MY_DATA, "icon": "user", "button": True,
-                                            "description": "Show my profile and latest readings"}])
+    await cl.context.emitter.set_commands([
+        {"id": MY_DATA, "icon": "user", "button": True, "description": "Show my profile and latest readings"},
+        {"id": ASK_PERSON, "icon": "user-round", "button": True, "description": "Ask for my health manager"}])
     if _profile_id() is None:
         return
     if profile is None:  # first visit: a profile to fill in, so the coach can use the right guidelines
@@ -155,6 +163,11 @@ async def _start(profile: Profile | None, resumed: bool) -> None:
                                           Profile(id=_profile_id(), display_name=_profile_id()))
     await _settings_form(profile).send()
     if resumed:
+        # After Chainlit has shown the resumed thread (it does so once this handler returns): what a health
+        # manager wrote meanwhile comes below it, not above
+        task = asyncio.create_task(_open_live(profile.id, delay=1.0))
+        _background.add(task)  # held until done: the event loop keeps only a weak reference to a task
+        task.add_done_callback(_background.discard)
         return
     if _needs_onboarding(profile):
         await cl.Message(content=(
@@ -162,12 +175,22 @@ async def _start(profile: Profile | None, resumed: bool) -> None:
             "First, please fill in your profile: open **Settings** (the ⚙ button by the message box) and "
             "give your age, sex, height, weight, conditions, medicines and where you live, so I use the right "
             "guidelines. Then ask me anything, or tell me a reading (\"my blood pressure this morning was "
-            "135/85\")."), actions=[_my_data_action()]).send()
+            "135/85\")."), actions=[_my_data_action(), _ask_person_action()]).send()
     else:
         await cl.Message(content=(
             f"Hello {profile.display_name}. Ask me about your readings or your health goals, or tell me a new "
             "reading. Every answer shows the guideline passages and readings it relied on. You can attach a "
-            "readings CSV file too."), actions=[_my_data_action()]).send()
+            "readings CSV file too."), actions=[_my_data_action(), _ask_person_action()]).send()
+    await _open_live(profile.id)
+
+
+async def _open_live(profile_id: str, delay: float = 0.0) -> None:
+    try:
+        if delay:
+            await asyncio.sleep(delay)
+        await live.opened(profile_id, cl.context.session.id)
+    except Exception:  # noqa: BLE001 - the chat works without it; waiting messages come with the next chat
+        log.exception("registering the chat for live delivery failed")
 
 
 @cl.on_chat_start
@@ -181,7 +204,7 @@ async def _on_chat_resume(thread: dict) -> None:
     for step in thread.get("steps", []):
         if step.get("type") == "user_message" and step.get("output"):
             history.append(Turn(role="user", text=step["output"]))
-        elif step.get("type") == "assistant_message" and step.get("output") and step.get("name") != "Safety":
+        elif step.get("type") == "assistant_message" and step.get("output") and step.get("name") not in NOT_THE_COACH:
             history.append(Turn(role="coach", text=step["output"].split("\n\n**")[0]))
     cl.user_session.set("history", history[-HISTORY_KEEP:])
     await _start(await asyncio.to_thread(_profile), resumed=True)
@@ -199,6 +222,22 @@ def _my_data_action() -> cl.Action:
 @cl.action_callback(MY_DATA)
 async def _on_my_data(_action: cl.Action) -> None:
     await _show_my_data()
+
+
+def _ask_person_action() -> cl.Action:
+    return cl.Action(name=ASK_PERSON, payload={}, label="Ask for my health manager",
+                     tooltip="A person from your care team answers here")
+
+
+@cl.action_callback(ASK_PERSON)
+async def _on_ask_person(_action: cl.Action) -> None:
+    await _ask_person()
+
+
+async def _ask_person() -> None:
+    profile = await asyncio.to_thread(_profile)
+    reply = await asyncio.to_thread(services.coach.request_person, profile)
+    await cl.Message(content=reply.text).send()
 
 
 async def _show_my_data() -> None:
@@ -238,7 +277,16 @@ async def _answer(message: cl.Message) -> None:
     if message.command == MY_DATA or text.strip().lower() in ("my data", "/my-data"):
         await _show_my_data()
         return
+    if message.command == ASK_PERSON and not text.strip():
+        await _ask_person()
+        return
     profile = await asyncio.to_thread(_profile)
+    if profile is not None:
+        await live.spoke(profile.id, cl.context.session.id)  # a new chat is stored now: what it showed counts
+        takeover = await asyncio.to_thread(services.handover.active, profile.id)
+        if takeover is not None:
+            await _to_the_manager(text, profile, takeover)
+            return
     files = [e for e in (message.elements or []) if getattr(e, "path", None)]
     if files:
         await _import_files(files, profile)
@@ -262,6 +310,28 @@ async def _answer(message: cl.Message) -> None:
                                display="side") for c in reply.citations]
     answer.elements += await _charts(text, reply, profile)
     await answer.send()  # ends the stream; sends the full content and the elements
+
+
+async def _to_the_manager(text: str, profile: Profile, takeover) -> None:
+    """A health manager answers this chat: triage still reads the message (its escalations reach the manager's
+    alerts, an emergency still gets its fixed advice), the message is kept for the manager, and the coach says
+    nothing else."""
+    history: list[Turn] = cl.user_session.get("history") or []
+    reply: CoachReply = await asyncio.to_thread(services.coach.reply, text, profile, history, coach_answers=False)
+    user = cl.user_session.get("user")
+    await asyncio.to_thread(services.handover.from_patient, profile.id, user.identifier if user else profile.id,
+                            text, reply.triage.level if reply.triage else "none")
+    async with cl.Step(name="Triage", type="tool", default_open=False) as step:
+        step.input = text[:500]
+        step.output = render.triage_step(reply)
+    if (banner := render.banner(reply)) is not None:
+        await cl.Message(content=banner, author="Safety").send()
+    if reply.text:  # an emergency's or a safety check's fixed advice: never held back for a person
+        await cl.Message(content=reply.text).send()
+    if cl.user_session.get("told_takeover") != takeover.id:
+        cl.user_session.set("told_takeover", takeover.id)
+        await cl.Message(content=f"_Your health manager, {takeover.manager}, has your message and answers you "
+                                 "here._", author=NOTICE_AUTHOR).send()
 
 
 async def _steps(text: str, reply: CoachReply) -> None:

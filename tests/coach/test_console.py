@@ -18,12 +18,14 @@ from coach.audit import AuditLog
 from coach.caseload import Caseload
 from coach.console.routes import ConsoleServices, mount_console
 from coach.eval_runs import EvalRuns
+from coach.handover import Handover
 from coach.evaluation.report import write_reports
 from coach.evaluation.results import Metrics, RunReport
 from coach.models import Indicator, Profile, Reading
 from coach.profile.store import EscalationRecord, ProfileStore, sqlite_url
 
 SECRET_MESSAGE = "my bp is 185/121 and I have a headache"
+SECRET_NOTE = "Mei, please sit down and check it again in five minutes"
 
 
 @pytest.fixture
@@ -59,8 +61,11 @@ def site(tmp_path, monkeypatch):
         write_reports(RunReport(started_at=dt.datetime(2026, 12, day, 9), clock=dt.datetime(2026, 12, day),
                                 backend="composer", metrics=Metrics(scenarios=10, scenarios_passed=passed,
                                                                     scenarios_failed=10 - passed)), runs / name)
+    handover = Handover(profiles, policy)
+    handover.take_over(accounts.get("li"), "mei")
+    handover.write(accounts.get("li"), "mei", SECRET_NOTE)
     mount_console(app, ConsoleServices(accounts=accounts, policy=policy, alerts=alerts, caseload=caseload,
-                                       runs=EvalRuns(runs), audit=audit, passage=passages.get))
+                                       runs=EvalRuns(runs), audit=audit, handover=handover, passage=passages.get))
     yield app, accounts, audit, mei.id, sam.id
     for store in (profiles, accounts, audit):
         store.close()
@@ -211,6 +216,13 @@ def test_every_console_route_against_every_role(site):
          "sam's"),
         ("POST", "/manager/alerts/{alert_id}/resolve", f"/manager/alerts/{sam_alert}/resolve", set(), "sam's"),
         ("GET", "/manager/patients/{profile_id}", "/manager/patients/mei", {"li"}, "165"),
+        ("GET", "/manager/patients/{profile_id}/chat", "/manager/patients/mei/chat", {"li"}, SECRET_NOTE),
+        ("GET", "/manager/patients/{profile_id}/chat/log", "/manager/patients/mei/chat/log", {"li"}, SECRET_NOTE),
+        ("POST", "/manager/patients/{profile_id}/chat/take-over", "/manager/patients/sam/chat/take-over", set(),
+         "Sam"),
+        ("POST", "/manager/patients/{profile_id}/chat/write", "/manager/patients/sam/chat/write", set(), "Sam"),
+        ("POST", "/manager/patients/{profile_id}/chat/hand-back", "/manager/patients/sam/chat/hand-back", set(),
+         "Sam"),
         ("GET", "/manager/runs", "/manager/runs", {"eve"}, "9 of 10"),
         ("GET", "/manager/runs/compare", "/manager/runs/compare?before=before&after=after", {"eve"}, "Comparing"),
         ("GET", "/manager/runs/{name}", "/manager/runs/after", {"eve"}, "composer"),
@@ -229,3 +241,38 @@ def test_every_console_route_against_every_role(site):
             expected = {None: 303 if method == "GET" else 401}.get(who)
             assert got.status_code in ({expected} if expected else {403, 404}), (who, method, path, got.status_code)
             assert secret not in got.text, (who, path)
+
+
+def test_the_manager_takes_over_writes_and_hands_back_in_the_console_with_errors_in_words(site):
+    app, accounts, audit, _, _ = site
+    li, wu = client_as(app, "li"), client_as(app, "wu")
+    accounts.assign("wu", ["mei"])
+    page = li.get("/manager/patients/mei/chat")
+    assert "You are answering this chat" in page.text and SECRET_NOTE in page.text and "waiting" in page.text
+    busy = wu.get("/manager/patients/mei/chat")
+    assert "li is answering this chat" in busy.text and "Hand back" not in busy.text
+    refused = wu.post("/manager/patients/mei/chat/take-over")
+    assert refused.status_code == 400 and "li is answering" in refused.text
+    empty = li.post("/manager/patients/mei/chat/write", data={"text": "  "})
+    assert empty.status_code == 400 and "write a message first" in empty.text
+    import re
+    seen = max(int(i) for i in re.findall(r'data-id="(\d+)"', page.text))
+    sent = li.post("/manager/patients/mei/chat/write", data={"text": "I'm ringing you now."}, follow_redirects=True)
+    assert sent.status_code == 200 and "I&#39;m ringing you now." in sent.text
+    polled = li.get("/manager/patients/mei/chat/log", params={"after": seen})
+    assert "I&#39;m ringing you now." in polled.text and SECRET_NOTE not in polled.text  # only what is new
+    back = li.post("/manager/patients/mei/chat/hand-back", follow_redirects=True)
+    assert "The coach is answering this chat" in back.text and "handed this chat back" in back.text
+    assert wu.post("/manager/patients/mei/chat/take-over", follow_redirects=True).status_code == 200
+    assert {(e.actor, e.action) for e in audit.entries() if e.outcome == "done"} >= {
+        ("li", "take over"), ("li", "write"), ("li", "hand back"), ("wu", "take over")}
+
+
+def test_a_premium_patients_open_emergency_is_on_every_manager_page_until_acknowledged(site):
+    app, _, _, mei_alert, _ = site
+    li = client_as(app, "li")
+    for page in ("/manager", "/manager/alerts", "/manager/patients/ann"):
+        text = li.get(page).text
+        assert f'<a href="/manager/alerts/{mei_alert}">open the alert</a>' in text and "premium patient" in text
+    li.post(f"/manager/alerts/{mei_alert}/acknowledge")
+    assert "open the alert" not in li.get("/manager").text
