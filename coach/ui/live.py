@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Callable
+from typing import Awaitable, Callable
 
 import chainlit as cl
 from chainlit.context import init_ws_context
@@ -41,10 +41,12 @@ def label(message: HandoverMessage) -> str:
 
 class LiveChats:
     def __init__(self, handover: Handover, sweep_seconds: float = SWEEP_SECONDS,
-                 session_of: Callable[[str], WebsocketSession | None] = WebsocketSession.get_by_id):
+                 session_of: Callable[[str], WebsocketSession | None] = WebsocketSession.get_by_id,
+                 show: Callable[[WebsocketSession, list[HandoverMessage]], Awaitable[None]] | None = None):
         self.handover = handover
         self.sweep_seconds = sweep_seconds
-        self.session_of = session_of
+        self.session_of = session_of  # Chainlit's live sessions by id (tests give their own)
+        self.show = show or _show
         self._sessions: dict[str, set[str]] = {}  # profile id -> Chainlit session ids open here
         self._shown: dict[str, set[int]] = {}  # session id -> message ids shown in it
         self._locks: dict[str, asyncio.Lock] = {}
@@ -96,7 +98,7 @@ class LiveChats:
                 if not new:
                     continue
                 try:
-                    await asyncio.create_task(_show(session, new))  # its own task: its own Chainlit context
+                    await asyncio.create_task(self.show(session, new))  # its own task: its own Chainlit context
                 except Exception:  # noqa: BLE001 - a closed socket; the message stays waiting for the next chat
                     log.exception("showing a health manager's message in session %s failed", session.id)
                     continue
