@@ -127,6 +127,12 @@ class Coach:
         return CoachReply(text=compose_human_request(tier, profile is not None), asked_for_person=message,
                           verification=Verification(passed=True), backend="composer")
 
+    def record_thumbs_down(self, profile_id: str, answer: str, comment: str = "") -> EscalationRecord:
+        """A patient rated an answer down: an alert, so a person reads the answer (and the comment)."""
+        return self._escalate(EscalationRecord(
+            profile_id=profile_id, level="feedback", reason="the patient gave an answer a thumbs-down",
+            passage_id="", evidence=comment.strip()[:500] or "(no comment)", message=answer, created_at=self.clock()))
+
     def reply(self, message: str, profile: Profile | None = None, history: list[Turn] | None = None,
               region: str | None = None, coach_answers: bool = True) -> CoachReply:
         """Answer one message. Without a profile, readings are judged (by `region`) but not stored.

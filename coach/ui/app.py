@@ -101,9 +101,18 @@ CONDITIONS = {"htn": "high blood pressure", "diabetes": "diabetes", "prediabetes
 CV_RISKS = [NOT_GIVEN, "low", "moderate", "high", "very_high", "ultra_high"]
 
 
+def _thumbs_down(owner: str, answer: str, comment: str) -> None:
+    try:
+        profile_id = services.accounts.get(owner).profile_id
+    except (AccountNotFound, ValueError):
+        return
+    if profile_id:
+        services.coach.record_thumbs_down(profile_id, answer, comment)
+
+
 @cl.data_layer
 def _data_layer():
-    return make_data_layer(settings)
+    return make_data_layer(settings, on_thumbs_down=_thumbs_down)
 
 
 @cl.password_auth_callback

@@ -304,8 +304,12 @@ class CoachDataLayer(SQLAlchemyDataLayer):
 
     storage_provider: LocalFileStorage | None
 
-    def __init__(self, conninfo: str, storage_provider: BaseStorageClient | None = None, **kwargs):
+    def __init__(self, conninfo: str, storage_provider: BaseStorageClient | None = None,
+                 on_thumbs_down: Callable[[str, str, str], None] | None = None, **kwargs):
         super().__init__(conninfo=conninfo, storage_provider=storage_provider, **kwargs)
+        # Told (thread owner's identifier, the answer's text, the comment) when a patient gives an answer a
+        # thumbs-down: the app makes it an alert for their health manager. Run in a worker thread.
+        self.on_thumbs_down = on_thumbs_down
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", sqlite_pragmas)
         self._step_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -358,12 +362,21 @@ class CoachDataLayer(SQLAlchemyDataLayer):
     async def upsert_feedback(self, feedback) -> str:
         """One feedback per step: a second vote without an id replaces the first (two rows would show the
         step twice when the thread is read)."""
-        if not feedback.id:
-            rows = await self.execute_sql('SELECT "id" FROM feedbacks WHERE "forId" = :for_id',
-                                          {"for_id": feedback.forId})
-            if isinstance(rows, list) and rows:
-                feedback.id = rows[0]["id"]
-        return await super().upsert_feedback(feedback)
+        rows = await self.execute_sql('SELECT "id", "value" FROM feedbacks WHERE "forId" = :for_id',
+                                      {"for_id": feedback.forId})
+        before = rows[0] if isinstance(rows, list) and rows else None
+        if not feedback.id and before is not None:
+            feedback.id = before["id"]
+        stored = await super().upsert_feedback(feedback)
+        # A new thumbs-down (not the same vote again, nor a comment added to it) reaches a person
+        if self.on_thumbs_down is not None and feedback.value == 0 and (before is None or before["value"] != 0):
+            rated = await self.execute_sql(
+                'SELECT s."output" AS answer, t."userIdentifier" AS owner FROM steps s JOIN threads t '
+                'ON t."id" = s."threadId" WHERE s."id" = :id', {"id": feedback.forId})
+            if isinstance(rated, list) and rated and rated[0]["owner"]:
+                await asyncio.to_thread(self.on_thumbs_down, rated[0]["owner"], rated[0]["answer"] or "",
+                                        feedback.comment or "")
+        return stored
 
     @queue_until_user_message()
     async def create_element(self, element):
@@ -411,12 +424,13 @@ def _decode(record: dict, kind: str) -> dict:
     return record
 
 
-def make_data_layer(settings: CoachSettings, url_prefix: str = FILES_URL_PREFIX) -> CoachDataLayer:
+def make_data_layer(settings: CoachSettings, url_prefix: str = FILES_URL_PREFIX,
+                    on_thumbs_down: Callable[[str, str, str], None] | None = None) -> CoachDataLayer:
     """The data layer for `@cl.data_layer`: schema ensured, element files in `settings.chainlit_files_dir`."""
     url = settings.chainlit_database
     ensure_schema(url)
     storage = LocalFileStorage(settings.chainlit_files_dir, url_prefix=url_prefix)
-    return CoachDataLayer(conninfo=url, storage_provider=storage)
+    return CoachDataLayer(conninfo=url, storage_provider=storage, on_thumbs_down=on_thumbs_down)
 
 
 # -- serving element files -----------------------------------------------------------------------------------

@@ -348,3 +348,14 @@ def test_a_generated_answer_that_fails_verification_is_an_alert(guideline_index,
     assert reply.verification.fell_back
     fallback = [e for e in store.escalations(profile_ids=["sam"]) if e.level == "fallback"]
     assert len(fallback) == 1 and fallback[0].evidence and fallback[0].message == "what foods lower blood pressure?"
+
+
+def test_a_thumbs_down_is_an_alert_holding_the_answer_and_the_comment(guideline_index, store):
+    seen = []
+    coach = make_coach(guideline_index, store)
+    coach.on_escalation = seen.append
+    coach.record_thumbs_down("sam", "Your LDL goal is below 70 mg/dL [1].", "  I asked about my blood pressure ")
+    [alert] = store.escalations(profile_ids=["sam"])
+    assert (alert.level, alert.message, alert.evidence) == (
+        "feedback", "Your LDL goal is below 70 mg/dL [1].", "I asked about my blood pressure")
+    assert seen == [alert]

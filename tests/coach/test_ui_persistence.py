@@ -387,3 +387,25 @@ def test_an_element_written_before_its_thread_row_is_kept(any_backend):
     assert [e["name"] for e in thread["elements"]] == ["bp-trend"] and thread["userIdentifier"] == "mei"
     assert thread["elements"][0]["objectKey"].startswith("unknown/")  # the key cannot tell the owner: the
     # file route looks the owner up through the thread instead
+
+
+def test_a_new_thumbs_down_tells_the_app_whose_answer_it_was_once(any_backend):
+    settings = any_backend
+    thread_id = str(uuid.uuid4())
+    told = []
+
+    async def scenario():
+        layer = make_data_layer(settings, on_thumbs_down=lambda *rated: told.append(rated))
+        try:
+            written = await write_conversation(layer, thread_id)  # a thumbs-up: nobody is told
+            reply_id = written["reply"].id
+            await layer.upsert_feedback(Feedback(forId=reply_id, value=0, threadId=thread_id, comment="wrong"))
+            await layer.upsert_feedback(Feedback(forId=reply_id, value=0, threadId=thread_id, comment="very wrong"))
+            await layer.upsert_feedback(Feedback(forId=reply_id, value=1, threadId=thread_id))
+            await layer.upsert_feedback(Feedback(forId=reply_id, value=0, threadId=thread_id))
+        finally:
+            await layer.close()
+
+    run(scenario())
+    answer = "That reading is stage 2 hypertension [1]."
+    assert told == [("mei", answer, "wrong"), ("mei", answer, "")]  # the same vote again is not a new one
