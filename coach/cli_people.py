@@ -114,7 +114,10 @@ def profile_create(profile_id: str = typer.Argument(..., help="Short id, e.g. 'm
                    medication: list[str] = typer.Option([], "--medication", help="name or name:class"),
                    cv_risk: Optional[str] = typer.Option(None, "--cv-risk", help="Cardiovascular risk category set "
                                                          "by the clinician (low, moderate, high, very_high, "
-                                                         "ultra_high): picks the LDL-C goal")) -> None:
+                                                         "ultra_high): picks the LDL-C goal"),
+                   tier: str = typer.Option("basic", "--tier", help="Service tier: basic (the coach alone), "
+                                            "professional (a manager follows up) or premium (a manager is told "
+                                            "at once); see coach/rules/tiers.yaml")) -> None:
     """Create a profile."""
     from pydantic import ValidationError
 
@@ -122,7 +125,7 @@ def profile_create(profile_id: str = typer.Argument(..., help="Short id, e.g. 'm
     from coach.profile.store import ProfileExists
     try:
         person = Profile(id=profile_id, display_name=name, region=region, sex=sex, birth_year=birth_year,
-                         height_cm=height, conditions=condition, cv_risk=cv_risk,
+                         height_cm=height, conditions=condition, cv_risk=cv_risk, tier=tier,
                          medications=[Medication(name=m.split(":")[0], drug_class=(m.split(":", 1) + [None])[1])
                                       for m in medication])
     except ValidationError as exc:
@@ -131,7 +134,22 @@ def profile_create(profile_id: str = typer.Argument(..., help="Short id, e.g. 'm
         _store().create_profile(person)
     except ProfileExists as exc:
         _fail(str(exc))
-    out.print(f"Created profile {person.id} ({person.display_name}, region {person.region}).")
+    out.print(f"Created profile {person.id} ({person.display_name}, region {person.region}, tier {person.tier}).")
+
+
+@profile_app.command("set-tier")
+def profile_set_tier(profile_id: str, tier: str = typer.Argument(..., help="basic, professional or premium")) -> None:
+    """Change a profile's service tier (what reaches a health manager, and how soon)."""
+    from pydantic import ValidationError
+
+    store = _store()
+    person = _profile(store, profile_id)
+    try:
+        updated = person.model_validate(person.model_dump() | {"tier": tier})
+    except ValidationError:
+        _fail(f"unknown tier {tier!r}: use basic, professional or premium")
+    store.save_profile(updated)
+    out.print(f"Profile {profile_id}: tier {person.tier} -> {updated.tier}.")
 
 
 @profile_app.command("show")

@@ -21,7 +21,7 @@ def env(tmp_path, monkeypatch):
 def test_profile_create_show_and_errors(env):
     result = runner.invoke(app, ["profile", "create", "mei", "--name", "Mei", "--region", "cn", "--sex", "female",
                                  "--height", "158", "--condition", "htn", "--medication", "amlodipine:CCB"])
-    assert result.exit_code == 0 and "Created profile mei (Mei, region cn)." in result.output
+    assert result.exit_code == 0 and "Created profile mei (Mei, region cn, tier basic)." in result.output
     shown = runner.invoke(app, ["profile", "show", "mei"])
     assert '"region": "cn"' in shown.output and '"drug_class": "CCB"' in shown.output
     again = runner.invoke(app, ["profile", "create", "mei", "--name", "Mei"])
@@ -31,6 +31,15 @@ def test_profile_create_show_and_errors(env):
     assert "region: Input should be 'global', 'us', 'eu' or 'cn'" in bad.output
     missing = runner.invoke(app, ["profile", "show", "nobody"])
     assert missing.exit_code == 2 and "no profile with id 'nobody'" in missing.output
+    premium = runner.invoke(app, ["profile", "create", "ann", "--name", "Ann", "--tier", "premium"])
+    assert premium.exit_code == 0 and "tier premium" in premium.output
+    assert runner.invoke(app, ["profile", "set-tier", "mei", "professional"]).output.strip() == (
+        "Profile mei: tier basic -> professional.")
+    assert '"tier": "professional"' in runner.invoke(app, ["profile", "show", "mei"]).output
+    wrong = runner.invoke(app, ["profile", "set-tier", "mei", "gold"])
+    assert wrong.exit_code == 2 and "unknown tier 'gold'" in wrong.output
+    wrong = runner.invoke(app, ["profile", "create", "bob", "--name", "Bob", "--tier", "gold"])
+    assert wrong.exit_code == 2 and "tier: Input should be 'basic', 'professional' or 'premium'" in wrong.output
 
 
 def test_reading_add_records_and_refuses(env):
