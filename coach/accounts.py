@@ -248,6 +248,13 @@ class AccountStore:
             return list(conn.execute(select(assignments.c.manager).where(assignments.c.patient == patient)
                                      .order_by(assignments.c.manager)).scalars())
 
+    def usernames_of_profile(self, profile_id: str) -> list[str]:
+        """The patient accounts linked to a coach profile (whose chat threads are that patient's)."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(accounts.c.username).where(
+                accounts.c.profile_id == profile_id, accounts.c.role == "patient")
+                .order_by(accounts.c.username)).scalars())
+
     def managers_of_profile(self, profile_id: str) -> list[str]:
         """The managers assigned to the patient account(s) of a coach profile."""
         with self.engine.connect() as conn:

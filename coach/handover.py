@@ -28,6 +28,12 @@ from coach.profile.store import ProfileStore
 
 Sender = Literal["manager", "patient", "notice"]
 MAX_TEXT = 4000
+# The authors of chat messages that people wrote (or the notices about them), and of the safety banner: no
+# coach answer, for the chat's history and for conversation review
+MANAGER_AUTHOR = "Health manager"
+NOTICE_AUTHOR = "Care team"
+SAFETY_AUTHOR = "Safety"
+NOT_COACH_AUTHORS = (SAFETY_AUTHOR, MANAGER_AUTHOR, NOTICE_AUTHOR)
 
 metadata = MetaData()
 

@@ -24,6 +24,7 @@ from coach.accounts import Account, AccountStore
 from coach.alerts import REASON_CODES, AlertError, AlertNotFound, Alerts
 from coach.audit import AuditLog
 from coach.caseload import Caseload, patient_view
+from coach.conversations import FLAG_CODES, Conversations, ReviewError, ThreadNotFound
 from coach.eval_runs import EvalRuns, RunNotFound
 from coach.handover import Handover, HandoverError
 from coach.profile.store import ProfileNotFound
@@ -48,6 +49,7 @@ class ConsoleServices:
     runs: EvalRuns
     audit: AuditLog
     handover: Handover
+    conversations: Conversations
     # a guideline passage by id (its text, headings and source, shown beside an alert), None when unknown
     passage: Callable[[str], Any] = field(default=lambda passage_id: None)
 
@@ -175,6 +177,62 @@ def router(services: ConsoleServices) -> APIRouter:
         except (AccessDenied, ProfileNotFound):
             raise Refused(404, "There is no such patient among those you follow.") from None
         return TEMPLATES.TemplateResponse(request, "patient.html", {"account": account, "view": view})
+
+    @api.get("/patients/{profile_id}/threads", response_class=HTMLResponse)
+    def thread_list(request: Request, profile_id: str):
+        account = manager(request)
+        try:
+            found = services.conversations.threads(account, profile_id)
+            profile = services.caseload.store.get_profile(profile_id)
+        except (AccessDenied, ProfileNotFound):
+            raise Refused(404, "There is no such patient among those you follow.") from None
+        return TEMPLATES.TemplateResponse(request, "threads.html", {
+            "account": account, "profile": profile, "threads": found})
+
+    @api.get("/patients/{profile_id}/threads/{thread_id}", response_class=HTMLResponse)
+    def thread_page(request: Request, profile_id: str, thread_id: str):
+        return _thread_page(request, manager(request), profile_id, thread_id)
+
+    def _thread_page(request: Request, account: Account, profile_id: str, thread_id: str, error: str | None = None,
+                     status_code: int = 200):
+        try:
+            view = services.conversations.thread(account, profile_id, thread_id)
+            profile = services.caseload.store.get_profile(profile_id)
+        except (AccessDenied, ProfileNotFound, ThreadNotFound):
+            raise Refused(404, "There is no such conversation among those of the patients you follow.") from None
+        passages = {c.passage_id: services.passage(c.passage_id) for t in view.turns if t.evidence
+                    for c in t.evidence.citations}
+        return TEMPLATES.TemplateResponse(request, "thread.html", {
+            "account": account, "profile": profile, "view": view, "passages": passages, "flag_codes": FLAG_CODES,
+            "error": error}, status_code=status_code)
+
+    @api.post("/patients/{profile_id}/threads/{thread_id}/review")
+    def review(request: Request, profile_id: str, thread_id: str, step_id: str = Form(""), verdict: str = Form(""),
+               reason_code: str = Form(""), note: str = Form("")):
+        account = manager(request)
+        try:
+            services.conversations.review(account, profile_id, thread_id, step_id, verdict, reason_code, note)
+        except (AccessDenied, ThreadNotFound):
+            raise Refused(404, "There is no such conversation among those of the patients you follow.") from None
+        except ReviewError as exc:
+            return _thread_page(request, account, profile_id, thread_id, error=str(exc), status_code=400)
+        return RedirectResponse(f"{PREFIX}/patients/{profile_id}/threads/{thread_id}#answer-{step_id}",
+                                status_code=303)
+
+    @api.get("/flags", response_class=HTMLResponse)
+    def flags(request: Request):
+        account = manager(request)
+        return TEMPLATES.TemplateResponse(request, "flags.html", {
+            "account": account, "flags": services.conversations.flags(account), "flag_codes": FLAG_CODES})
+
+    @api.get("/flags/export")
+    def flags_export(request: Request, format: str = "csv"):
+        account = manager(request)
+        if format not in ("csv", "json"):
+            raise Refused(400, f"Unknown format {format!r}: csv or json.")
+        text = services.conversations.export_flags(account, format)
+        return Response(text, media_type="text/csv" if format == "csv" else "application/json",
+                        headers={"Content-Disposition": f"attachment; filename=flags.{format}"})
 
     @api.get("/patients/{profile_id}/chat", response_class=HTMLResponse)
     def chat(request: Request, profile_id: str):

@@ -25,7 +25,9 @@ from pydantic import ValidationError
 from coach.accounts import AccountNotFound
 from coach.assembly import build_app
 from coach.console.routes import ConsoleServices, mount_console
+from coach.conversations import EVIDENCE_KEY, AnswerEvidence, Conversations
 from coach.eval_runs import EvalRuns
+from coach.handover import NOT_COACH_AUTHORS, NOTICE_AUTHOR, SAFETY_AUTHOR
 from coach.models import CoachReply, Indicator, Medication, Profile, Reading, Turn, finding_components
 from coach.profile.csv_readings import ReadingsCsvError, parse_readings_csv
 from coach.profile.store import ProfileNotFound
@@ -33,7 +35,7 @@ from coach.settings import load_settings
 from coach.text import mentions
 from coach.ui import render
 from coach.ui.charts import trend_figure
-from coach.ui.live import MANAGER_AUTHOR, NOTICE_AUTHOR, LiveChats
+from coach.ui.live import LiveChats
 from coach.ui.persistence import add_element_file_route, make_data_layer
 from knowledge.retrieve import IndexNotBuiltError
 
@@ -70,6 +72,8 @@ services.handover.on_message = live.notify
 mount_console(server, ConsoleServices(accounts=services.accounts, policy=services.policy, alerts=services.alerts,
                                       caseload=services.caseload, runs=EvalRuns(settings.data_dir / "eval-runs"),
                                       audit=services.policy.audit, handover=services.handover,
+                                      conversations=Conversations(settings.chainlit_database, services.profiles,
+                                                                  services.policy, services.accounts),
                                       passage=lambda pid: services.coach.retriever.passages.get(pid)))
 
 
@@ -85,7 +89,6 @@ _warm_up()
 
 MY_DATA = "my-data"
 ASK_PERSON = "ask-person"
-NOT_THE_COACH = ("Safety", MANAGER_AUTHOR, NOTICE_AUTHOR)  # messages no coach turn is read from
 _background: set[asyncio.Task] = set()
 HISTORY_KEEP = 12  # turns kept in the session; the service reads the last few
 CHART_DAYS = 30
@@ -213,7 +216,7 @@ async def _on_chat_resume(thread: dict) -> None:
     for step in thread.get("steps", []):
         if step.get("type") == "user_message" and step.get("output"):
             history.append(Turn(role="user", text=step["output"]))
-        elif step.get("type") == "assistant_message" and step.get("output") and step.get("name") not in NOT_THE_COACH:
+        elif step.get("type") == "assistant_message" and step.get("output") and step.get("name") not in NOT_COACH_AUTHORS:
             history.append(Turn(role="coach", text=step["output"].split("\n\n**")[0]))
     cl.user_session.set("history", history[-HISTORY_KEEP:])
     await _start(await asyncio.to_thread(_profile), resumed=True)
@@ -309,7 +312,7 @@ async def _answer(message: cl.Message) -> None:
 
     await _steps(text, reply)
     if (banner := render.banner(reply)) is not None:
-        await cl.Message(content=banner, author="Safety").send()
+        await cl.Message(content=banner, author=SAFETY_AUTHOR).send()
     answer = cl.Message(content="")
     for chunk in STREAM_CHUNK.findall(reply.text):  # the verified text, streamed as the browser shows it
         await answer.stream_token(chunk)
@@ -318,6 +321,8 @@ async def _answer(message: cl.Message) -> None:
     answer.elements = [cl.Text(name=render.citation_name(c.marker), content=render.citation_content(reply, c.marker),
                                display="side") for c in reply.citations]
     answer.elements += await _charts(text, reply, profile)
+    # What the answer relied on, kept with it in the thread: the manager's conversation review reads it
+    answer.metadata = {EVIDENCE_KEY: AnswerEvidence.of(reply).model_dump(mode="json")}
     await answer.send()  # ends the stream; sends the full content and the elements
 
 
@@ -334,7 +339,7 @@ async def _to_the_manager(text: str, profile: Profile, takeover) -> None:
         step.input = text[:500]
         step.output = render.triage_step(reply)
     if (banner := render.banner(reply)) is not None:
-        await cl.Message(content=banner, author="Safety").send()
+        await cl.Message(content=banner, author=SAFETY_AUTHOR).send()
     if reply.text:  # an emergency's or a safety check's fixed advice: never held back for a person
         await cl.Message(content=reply.text).send()
     if cl.user_session.get("told_takeover") != takeover.id:

@@ -24,12 +24,10 @@ import chainlit as cl
 from chainlit.context import init_ws_context
 from chainlit.session import WebsocketSession
 
-from coach.handover import Handover, HandoverMessage
+from coach.handover import MANAGER_AUTHOR, NOTICE_AUTHOR, Handover, HandoverMessage
 
 log = logging.getLogger("coach.ui.live")
 SWEEP_SECONDS = 3.0
-MANAGER_AUTHOR = "Health manager"
-NOTICE_AUTHOR = "Care team"
 
 
 def label(message: HandoverMessage) -> str:

@@ -17,6 +17,7 @@ from coach.assessment import assess
 from coach.audit import AuditLog
 from coach.caseload import Caseload
 from coach.console.routes import ConsoleServices, mount_console
+from coach.conversations import EVIDENCE_KEY, Conversations
 from coach.eval_runs import EvalRuns
 from coach.handover import Handover
 from coach.evaluation.report import write_reports
@@ -26,6 +27,25 @@ from coach.profile.store import EscalationRecord, ProfileStore, sqlite_url
 
 SECRET_MESSAGE = "my bp is 185/121 and I have a headache"
 SECRET_NOTE = "Mei, please sit down and check it again in five minutes"
+SECRET_ANSWER = "Mei, your reading of 165/102 is in the grade 2 range [1]."
+
+
+def _stored_thread(conversations: Conversations, thread_id: str, owner: str) -> str:
+    """A thread as the chat app stores it: the patient's question and the coach's answer with its evidence."""
+    import json
+
+    from coach.ui.persistence import steps, threads
+    evidence = {"citations": [{"marker": 1, "passage_id": "htn#crisis"}], "indicators": [], "triage": "none"}
+    with conversations.chat.begin() as conn:
+        conn.execute(threads.insert().values(id=thread_id, name=f"{owner}'s chat", userIdentifier=owner,
+                                             createdAt="2026-12-07T09:00:00Z"))
+        conn.execute(steps.insert(), [
+            {"id": f"{thread_id}-q", "name": owner, "type": "user_message", "threadId": thread_id,
+             "streaming": False, "output": "is 165/102 bad?", "metadata": None, "createdAt": "2026-12-07T09:00:01Z"},
+            {"id": f"{thread_id}-a", "name": "Assistant", "type": "assistant_message", "threadId": thread_id,
+             "streaming": False, "output": SECRET_ANSWER if owner == "mei" else "sam's answer",
+             "metadata": json.dumps({EVIDENCE_KEY: evidence}), "createdAt": "2026-12-07T09:00:02Z"}])
+    return thread_id
 
 
 @pytest.fixture
@@ -64,9 +84,14 @@ def site(tmp_path, monkeypatch):
     handover = Handover(profiles, policy)
     handover.take_over(accounts.get("li"), "mei")
     handover.write(accounts.get("li"), "mei", SECRET_NOTE)
+    conversations = Conversations(f"sqlite+aiosqlite:///{tmp_path / 'chainlit.db'}", profiles, policy, accounts)
+    _stored_thread(conversations, "thread-mei", "mei")
+    _stored_thread(conversations, "thread-sam", "sam")
     mount_console(app, ConsoleServices(accounts=accounts, policy=policy, alerts=alerts, caseload=caseload,
-                                       runs=EvalRuns(runs), audit=audit, handover=handover, passage=passages.get))
+                                       runs=EvalRuns(runs), audit=audit, handover=handover,
+                                       conversations=conversations, passage=passages.get))
     yield app, accounts, audit, mei.id, sam.id
+    conversations.close()
     for store in (profiles, accounts, audit):
         store.close()
 
@@ -221,6 +246,13 @@ def test_every_console_route_against_every_role(site):
         ("POST", "/manager/patients/{profile_id}/chat/take-over", "/manager/patients/sam/chat/take-over", set(),
          "Sam"),
         ("POST", "/manager/patients/{profile_id}/chat/write", "/manager/patients/sam/chat/write", set(), "Sam"),
+        ("GET", "/manager/patients/{profile_id}/threads", "/manager/patients/mei/threads", {"li"}, "mei's chat"),
+        ("GET", "/manager/patients/{profile_id}/threads/{thread_id}", "/manager/patients/mei/threads/thread-mei",
+         {"li"}, SECRET_ANSWER),
+        ("POST", "/manager/patients/{profile_id}/threads/{thread_id}/review",
+         "/manager/patients/sam/threads/thread-sam/review", set(), "sam's answer"),
+        ("GET", "/manager/flags", "/manager/flags", {"li", "wu"}, SECRET_ANSWER),
+        ("GET", "/manager/flags/export", "/manager/flags/export", {"li", "wu"}, SECRET_ANSWER),
         ("POST", "/manager/patients/{profile_id}/chat/hand-back", "/manager/patients/sam/chat/hand-back", set(),
          "Sam"),
         ("GET", "/manager/runs", "/manager/runs", {"eve"}, "9 of 10"),
@@ -276,3 +308,25 @@ def test_a_premium_patients_open_emergency_is_on_every_manager_page_until_acknow
         assert f'<a href="/manager/alerts/{mei_alert}">open the alert</a>' in text and "premium patient" in text
     li.post(f"/manager/alerts/{mei_alert}/acknowledge")
     assert "open the alert" not in li.get("/manager").text
+
+
+def test_conversation_review_in_the_pages_approve_flag_and_export(site):
+    app, _, _, _, _ = site
+    li = client_as(app, "li")
+    listed = li.get("/manager/patients/mei/threads")
+    assert listed.status_code == 200 and "mei&#39;s chat" in listed.text
+    page = li.get("/manager/patients/mei/threads/thread-mei")
+    assert SECRET_ANSWER in page.text and "Above 180/120 with symptoms: call now." in page.text  # beside its passage
+    assert li.get("/manager/patients/mei/threads/thread-sam").status_code == 404  # sam's thread under mei's name
+    bad = li.post("/manager/patients/mei/threads/thread-mei/review",
+                  data={"step_id": "thread-mei-a", "verdict": "flagged", "reason_code": "unsafe", "note": ""})
+    assert bad.status_code == 400 and "correction note" in bad.text
+    flagged = li.post("/manager/patients/mei/threads/thread-mei/review", follow_redirects=True, data={
+        "step_id": "thread-mei-a", "verdict": "flagged", "reason_code": "unsafe",
+        "note": "Grade 2 needs a visit this month; say so."})
+    assert flagged.status_code == 200 and "flagged by li: unsafe" in flagged.text
+    assert "Grade 2 needs a visit this month" in li.get("/manager/flags").text
+    exported = li.get("/manager/flags/export", params={"format": "json"})
+    assert exported.json()[0]["answer"] == SECRET_ANSWER
+    assert client_as(app, "wu").get("/manager/flags/export", params={"format": "json"}).json() == []
+    assert li.get("/manager/flags/export", params={"format": "xml"}).status_code == 400

@@ -105,6 +105,27 @@ def test_a_patients_emergency_reaches_the_console_and_the_manager_takes_over_the
     manager.get_by_text("resolved by nurse-li").wait_for()
     manager.screenshot(path=str(ARTIFACTS / "10-console-alert-resolved.png"), full_page=True)
     assert ("alerts", "resolve", "done", "demo") in done_by_li()
+
+    # conversation review: the thread as the chat app stored it, each answer beside its passages
+    manager.goto(server.url + "/manager/patients/demo/threads")
+    manager.get_by_role("link", name=CRISIS[:20], exact=False).first.click()
+    card = manager.locator(".turn-coach", has_text="What foods help lower blood pressure").first
+    if not card.count():  # the answer's text does not repeat the question: take the last coach answer
+        card = manager.locator(".turn-coach").last
+    card.locator("blockquote").first.wait_for()  # the cited passage's text, beside the answer
+    card.locator("select[name=reason_code]").select_option("unclear")
+    card.locator("input[name=note]").fill("Lead with two or three foods, then the DASH pattern.")
+    card.get_by_role("button", name="Flag").click()
+    manager.get_by_text("flagged by nurse-li: unclear").wait_for()
+    manager.screenshot(path=str(ARTIFACTS / "12-console-review.png"), full_page=True)
+    assert any(e.action == "review: flagged" for e in audit.entries(actor="nurse-li"))
+    # Chainlit's own thread routes stay the patient's: the manager's login cannot read the thread there
+    import sqlite3
+    with sqlite3.connect(server.data_dir / "coach.db") as db:
+        thread_id = db.execute("SELECT thread_id FROM handover_messages WHERE thread_id IS NOT NULL").fetchone()[0]
+    assert manager.request.get(f"{server.url}/project/thread/{thread_id}").status in (401, 403, 404)
+    assert patient.request.get(f"{server.url}/project/thread/{thread_id}").status == 200
+
     patient.goto(server.url + "/manager/alerts")  # the patient's own login does not open the console
     assert "health managers" in patient.content()
     patient.close()
