@@ -20,6 +20,7 @@ from coach.profile.store import ProfileNotFound, ProfileStore
 
 Colour = Literal["green", "amber", "red"]
 COLOUR_RANK = {"green": 0, "amber": 1, "red": 2}
+CHART_DAYS = 90  # the readings the findings are judged on
 
 
 class ConditionStatus(BaseModel):
@@ -109,6 +110,8 @@ class PatientView(BaseModel):
     findings: list[IndicatorFinding]
     statuses: list[ConditionStatus]
     readings: list[Reading] = Field(description="Newest first, at most `limit`")
+    recent: list[Reading] = Field(default_factory=list, description="The last CHART_DAYS days, oldest first: "
+                                  "what the charts draw")
     total_readings: int
     alerts: list[Alert]
 
@@ -121,5 +124,7 @@ def patient_view(caseload: Caseload, account: Account, profile_id: str, limit: i
     findings = sorted(caseload.findings(profile), key=lambda f: -f.severity)
     readings = caseload.store.readings(profile_id)
     alerts = [a for a in caseload.alerts.for_account(account) if a.profile_id == profile_id]
+    since = dt.datetime.now() - dt.timedelta(days=CHART_DAYS)
     return PatientView(profile=profile, findings=findings, statuses=[status_of(f) for f in findings],
-                       readings=list(reversed(readings))[:limit], total_readings=len(readings), alerts=alerts)
+                       readings=list(reversed(readings))[:limit], recent=[r for r in readings if r.measured_at >= since],
+                       total_readings=len(readings), alerts=alerts)

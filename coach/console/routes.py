@@ -16,7 +16,7 @@ from typing import Any, Callable
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from coach.access import AccessDenied, AccessPolicy
@@ -176,7 +176,15 @@ def router(services: ConsoleServices) -> APIRouter:
             view = patient_view(services.caseload, account, profile_id)
         except (AccessDenied, ProfileNotFound):
             raise Refused(404, "There is no such patient among those you follow.") from None
-        return TEMPLATES.TemplateResponse(request, "patient.html", {"account": account, "view": view})
+        return TEMPLATES.TemplateResponse(request, "patient.html", {"account": account, "view": view,
+                                                                    "charts": _charts(view)})
+
+    @api.get("/static/plotly.min.js")
+    def plotly_js():
+        """Plotly's browser library, from the installed plotly package (no network, no CDN)."""
+        import plotly
+        path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+        return FileResponse(path, media_type="text/javascript", headers={"Cache-Control": "public, max-age=86400"})
 
     @api.get("/patients/{profile_id}/threads", response_class=HTMLResponse)
     def thread_list(request: Request, profile_id: str):
@@ -328,6 +336,24 @@ def router(services: ConsoleServices) -> APIRouter:
             "passage": services.passage(alert.passage_id) if alert.passage_id else None}, status_code=status_code)
 
     return api
+
+
+def _charts(view) -> list[dict]:
+    """One trend chart per indicator the findings grade, with its guideline thresholds: the chat's charts
+    (coach/ui/charts.py), as Plotly JSON for the page to draw."""
+    import json
+
+    from coach.ui.charts import BP_FINDINGS, trend_figure
+    charts, drawn = [], set()
+    for finding in view.findings:
+        family = "blood_pressure" if finding.indicator in BP_FINDINGS else finding.indicator
+        if family in drawn:  # office and home blood pressure: one chart (it draws every pair)
+            continue
+        figure = trend_figure(finding, view.recent, view.profile.height_cm)
+        if figure is not None:
+            drawn.add(family)
+            charts.append({"id": f"chart-{len(charts)}", "figure": json.loads(figure.to_json())})
+    return charts
 
 
 def mount_console(app, services: ConsoleServices) -> None:

@@ -175,6 +175,10 @@ def test_the_patient_view_shows_profile_findings_with_rules_readings_and_alerts_
     assert page.status_code == 200
     assert "Blood pressure 165/102 mmHg: Grade 2 hypertension" in page.text  # the finding, its rule and passage
     assert "tier premium" in page.text and "165 mmHg" in page.text and f"/manager/alerts/{mei_alert}" in page.text
+    assert page.text.count("Plotly.newPlot(") == 1  # one chart for blood pressure
+    assert "Grade 2" in page.text.split('Plotly.newPlot("chart-0"')[1]  # its thresholds, with their bands
+    assert client_as(app, "li").get("/manager/static/plotly.min.js").headers["content-type"].startswith(
+        "text/javascript")
     assert ("profile", "view patient", "mei") in {(e.resource, e.action, e.patient) for e in audit.entries()}
     for who, pid in [("li", "sam"), ("wu", "mei"), ("li", "nobody")]:  # not followed, or no such patient
         refused = client_as(app, who).get(f"/manager/patients/{pid}")
@@ -242,6 +246,8 @@ def test_every_console_route_against_every_role(site):
         ("POST", "/manager/alerts/{alert_id}/resolve", f"/manager/alerts/{sam_alert}/resolve", set(), "sam's"),
         ("GET", "/manager/patients/{profile_id}", "/manager/patients/mei", {"li"}, "165"),
         ("GET", "/manager/patients/{profile_id}/chat", "/manager/patients/mei/chat", {"li"}, SECRET_NOTE),
+        ("GET", "/manager/static/plotly.min.js", "/manager/static/plotly.min.js",
+         {None, "mei", "sam", "li", "wu", "eve", "root"}, "-"),  # a public library: no patient's data
         ("GET", "/manager/patients/{profile_id}/chat/log", "/manager/patients/mei/chat/log", {"li"}, SECRET_NOTE),
         ("POST", "/manager/patients/{profile_id}/chat/take-over", "/manager/patients/sam/chat/take-over", set(),
          "Sam"),
