@@ -67,6 +67,13 @@ class AuditLog:
             result = conn.execute(audit_log.insert().values(**entry.model_dump(exclude={"id"})))
         return entry.model_copy(update={"id": result.inserted_primary_key[0]})
 
+    def record_many(self, entries: list[AuditEntry]) -> None:
+        """Several entries in one transaction (a page that shows many patients is one write, not one each)."""
+        if entries:
+            with self.engine.begin() as conn:
+                conn.execute(audit_log.insert(), [e.model_dump(exclude={"id"}) | {"detail": e.detail[:500]}
+                                                  for e in entries])
+
     def entries(self, patient: str | None = None, actor: str | None = None, since: dt.datetime | None = None,
                 limit: int | None = None) -> list[AuditEntry]:
         """Newest first."""

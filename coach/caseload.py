@@ -16,7 +16,7 @@ from coach.access import AccessPolicy
 from coach.accounts import Account
 from coach.alerts import LEVEL_ORDER, Alert, Alerts
 from coach.models import LABELS, Indicator, IndicatorFinding, Profile, Reading
-from coach.profile.store import ProfileNotFound, ProfileStore
+from coach.profile.store import ProfileStore
 
 Colour = Literal["green", "amber", "red"]
 COLOUR_RANK = {"green": 0, "amber": 1, "red": 2}
@@ -74,22 +74,21 @@ class Caseload:
                 open_alerts.setdefault(alert.profile_id, []).append(alert.level)
         rows = []
         needle = search.strip().lower()
-        for profile_id in self.policy.patients_visible_to(account):
-            try:
-                profile = self.store.get_profile(profile_id)
-            except ProfileNotFound:  # an account whose patient has not filled in a profile yet
-                continue
-            if needle and needle not in profile.id and needle not in profile.display_name.lower():
-                continue
-            self.policy.require(account, "profile", profile_id, action="view caseload")
+        visible = self.policy.patients_visible_to(account)
+        profiles = self.store.get_profiles(visible)  # a patient who has not filled in a profile yet is left out
+        shown = [pid for pid in visible if pid in profiles and (not needle or needle in pid or
+                                                                 needle in profiles[pid].display_name.lower())]
+        self.policy.require_each(account, "profile", shown, action="view caseload")  # one audit write a page
+        last = self.store.last_measured(shown)
+        for profile_id in shown:
+            profile = profiles[profile_id]
             findings = self.findings(profile)
             levels = sorted(open_alerts.get(profile_id, []), key=lambda level: LEVEL_ORDER.get(level, 9))
-            readings = self.store.readings(profile_id)
             row = CaseloadRow(
                 profile_id=profile_id, name=profile.display_name, tier=profile.tier,
                 conditions=[str(c) for c in profile.conditions],
                 statuses=[status_of(f) for f in sorted(findings, key=lambda f: -f.severity)],
-                last_reading=max((r.measured_at for r in readings), default=None),
+                last_reading=last.get(profile_id),
                 open_alerts=len(levels), most_urgent=levels[0] if levels else None,
                 needs_attention=bool(levels) or any(f.severity >= 2 for f in findings))
             if row.needs_attention or not attention_only:

@@ -206,6 +206,16 @@ class ProfileStore:
                 for row in rows]
 
 
+    def last_measured(self, profile_ids: list[str]) -> dict[str, dt.datetime]:
+        """When each of these people's latest reading was taken (one query; people with none are left out)."""
+        if not profile_ids:
+            return {}
+        from sqlalchemy import func
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(readings.c.profile_id, func.max(readings.c.measured_at))
+                                .where(readings.c.profile_id.in_(profile_ids)).group_by(readings.c.profile_id)).all()
+        return {pid: at for pid, at in rows}
+
     # -- escalations -----------------------------------------------------------------------------------
     def add_escalation(self, record: EscalationRecord) -> EscalationRecord:
         values = record.model_dump(exclude={"id"})

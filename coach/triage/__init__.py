@@ -24,7 +24,7 @@ from typing import Callable, Sequence
 
 from coach.models import Profile, Reading
 from coach.triage import language as lang
-from coach.triage.concepts import ConceptFinder, LexiconError, known_english_words, load_concepts
+from coach.triage.concepts import ConceptFinder, LexiconError, load_concepts
 from coach.triage.flags import FlagBook, load_flags, evaluate
 from coach.triage.models import LEVELS, Level, MatchedConcept, RedFlagHit, RuledOut, TriageResult
 from coach.triage.glucose_text import glucose_in_text
