@@ -349,7 +349,7 @@ def _charts(view) -> list[dict]:
         family = "blood_pressure" if finding.indicator in BP_FINDINGS else finding.indicator
         if family in drawn:  # office and home blood pressure: one chart (it draws every pair)
             continue
-        figure = trend_figure(finding, view.recent, view.profile.height_cm)
+        figure = trend_figure(finding, view.recent, view.profile.height_cm, whose="the patient's")
         if figure is not None:
             drawn.add(family)
             charts.append({"id": f"chart-{len(charts)}", "figure": json.loads(figure.to_json())})

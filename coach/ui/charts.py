@@ -47,8 +47,9 @@ def thresholds(rule: Rule) -> dict[Indicator, list[tuple[float, str]]]:
 
 
 def trend_figure(finding: IndicatorFinding, readings: list[Reading], height_cm: float | None = None,
-                 rule: Rule | None = None) -> go.Figure | None:
-    """The indicator's readings over time with the thresholds of the rule that graded it; None without data."""
+                 rule: Rule | None = None, whose: str = "your") -> go.Figure | None:
+    """The indicator's readings over time with the thresholds of the rule that graded it; None without data.
+    `whose` readings the title says they are ("your" in the patient's chat, "the patient's" for a manager)."""
     rule = rule or next((r for r in load_rules().rules if r.id == finding.rule_id), None)
     series = series_for(finding, readings, height_cm)
     if rule is None or not any(series.values()):
@@ -73,7 +74,7 @@ def trend_figure(finding: IndicatorFinding, readings: list[Reading], height_cm: 
         fig.update_xaxes(range=[middle - dt.timedelta(days=3), middle + dt.timedelta(days=3)],
                          tickformat="%d %b")
     fig.update_layout(shapes=shapes, annotations=labels,
-                      title=f"{title.capitalize()}: your readings and the {rule.guideline} thresholds",
+                      title=f"{title.capitalize()}: {whose} readings and the {rule.guideline} thresholds",
                       yaxis_title=finding.unit, margin={"l": 40, "r": 20, "t": 50, "b": 40}, height=360,
                       legend={"orientation": "h", "y": -0.2})
     return fig

@@ -49,6 +49,7 @@ def test_a_patients_emergency_reaches_the_console_and_the_manager_takes_over_the
     assert ("profile", "view caseload", "allowed", "demo") in done_by_li()
     manager.get_by_role("link", name="Alex Chen").click()  # the patient view: findings with their rules
     manager.get_by_role("heading", name="Findings").wait_for()
+    manager.locator("#chart-0 .main-svg").first.wait_for()  # the readings drawn with their thresholds
     manager.screenshot(path=str(ARTIFACTS / "9-console-patient.png"), full_page=True)
     manager.get_by_role("link", name="Alerts").first.click()
     row = manager.locator("tr", has_text="emergency").first
@@ -125,8 +126,30 @@ def test_a_patients_emergency_reaches_the_console_and_the_manager_takes_over_the
         thread_id = db.execute("SELECT thread_id FROM handover_messages WHERE thread_id IS NOT NULL").fetchone()[0]
     assert manager.request.get(f"{server.url}/project/thread/{thread_id}").status in (401, 403, 404)
     assert patient.request.get(f"{server.url}/project/thread/{thread_id}").status == 200
+    assert _resume_as(server.url, "nurse-li", "manager-pass-2026", thread_id).startswith("refused")  # the socket
 
     patient.goto(server.url + "/manager/alerts")  # the patient's own login does not open the console
     assert "health managers" in patient.content()
     patient.close()
     manager.close()
+
+
+def _resume_as(url: str, username: str, password: str, thread_id: str) -> str:
+    """Open the chat's websocket as `username`, resuming `thread_id`, as the browser would."""
+    import asyncio
+
+    from bench.chainlit_client import ChainlitError, ChainlitSession
+
+    async def attempt() -> str:
+        session = ChainlitSession(url, username, password, timeout=30)
+        try:
+            await session.connect(thread_id=thread_id)
+            return "connected"
+        except ChainlitError as error:
+            return f"refused: {error}"
+        finally:
+            await session.close()
+
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1) as pool:  # its own event loop, beside Playwright's
+        return pool.submit(asyncio.run, attempt()).result()
