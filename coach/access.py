@@ -79,6 +79,16 @@ class AccessPolicy:
         if not decision.allowed:
             raise AccessDenied(account, resource, decision.reason)
 
+    def reaches_emergency(self, account: Account, profile_id: str) -> Decision:
+        """An emergency alert: its patient's assigned managers reach it, and so does a manager on call when no
+        manager follows the patient (an emergency always reaches a person). Nothing else of that patient."""
+        decision = self.decide(account, "alerts", profile_id)
+        if decision.allowed or account.role != "manager" or account.disabled:
+            return decision
+        if self.accounts.is_on_call(account.username) and profile_id not in self.accounts.followed_profiles():
+            return Decision(allowed=True, reason="on call: the emergency of a patient no manager follows")
+        return decision
+
     def require_each(self, account: Account, resource: Resource, profile_ids: list[str],
                      action: str = "view") -> None:
         """`require` for several patients at once, audited in one write; raises for the first refused."""

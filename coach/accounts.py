@@ -53,6 +53,14 @@ assignments = Table(
     PrimaryKeyConstraint("manager", "patient"),
 )
 
+# The health managers on call (`coach users on-call`): they are shown the emergencies of the patients no
+# manager follows, so that an emergency always reaches a person.
+on_call = Table(
+    "on_call", metadata,
+    Column("manager", String(64), ForeignKey("accounts.username"), primary_key=True),
+    Column("since", DateTime, nullable=False),
+)
+
 
 class Account(BaseModel):
     """A person who may log in to the chat app (never carries the password hash)."""
@@ -247,6 +255,29 @@ class AccountStore:
         with self.engine.connect() as conn:
             return list(conn.execute(select(assignments.c.manager).where(assignments.c.patient == patient)
                                      .order_by(assignments.c.manager)).scalars())
+
+    def set_on_call(self, manager: str, on: bool) -> None:
+        if self.get(manager).role != "manager":
+            raise AssignmentRejected(f"{manager!r} is not a manager (its role is {self.get(manager).role})")
+        with self.engine.begin() as conn:
+            conn.execute(on_call.delete().where(on_call.c.manager == manager))
+            if on:
+                conn.execute(on_call.insert().values(manager=manager, since=_utcnow()))
+
+    def on_call_managers(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(on_call.c.manager).order_by(on_call.c.manager)).scalars())
+
+    def is_on_call(self, manager: str) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(on_call.c.manager).where(on_call.c.manager == manager)).first() is not None
+
+    def followed_profiles(self) -> set[str]:
+        """The profile ids that have at least one assigned health manager."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(accounts.c.profile_id).distinct().join(
+                assignments, assignments.c.patient == accounts.c.username)).scalars()
+            return {r for r in rows if r}
 
     def usernames_of_profile(self, profile_id: str) -> list[str]:
         """The patient accounts linked to a coach profile (whose chat threads are that patient's)."""

@@ -123,7 +123,12 @@ class Alerts:
         follow-up is recorded without reaching anyone's list."""
         patients = self.policy.patients_visible_to(account)
         records = self.store.escalations(profile_ids=patients)
-        tiers = {pid: p.tier for pid, p in self.store.get_profiles(patients).items()}
+        if account.role == "manager" and not account.disabled and self.policy.accounts.is_on_call(account.username):
+            # on call: the emergencies of the patients no manager follows, too
+            followed = self.policy.accounts.followed_profiles()
+            records += [r for r in self.store.escalations(level="emergency") if r.profile_id is not None
+                        and r.profile_id not in followed and r.profile_id not in patients]
+        tiers = {pid: p.tier for pid, p in self.store.get_profiles(sorted({r.profile_id for r in records})).items()}
         records = [r for r in records if self.tiers.of(tiers.get(r.profile_id)).reaches_manager(r.level)]
         actions = self._actions([r.id for r in records])
         alerts = [self._alert(r, actions.get(r.id, []), tiers.get(r.profile_id)) for r in records]
@@ -141,7 +146,16 @@ class Alerts:
         if record is None or record.profile_id is None:
             raise AlertNotFound(alert_id)
         try:
-            self.policy.require(account, "alerts", record.profile_id)
+            if record.level == "emergency":  # on call, a manager also reaches the emergencies no one follows
+                decision = self.policy.reaches_emergency(account, record.profile_id)
+                if self.policy.audit is not None:
+                    self.policy.audit.record(account.username, account.role, "alerts", "view",
+                                             "allowed" if decision.allowed else "denied",
+                                             patient=record.profile_id, detail=decision.reason)
+                if not decision.allowed:
+                    raise AccessDenied(account, "alerts", decision.reason)
+            else:
+                self.policy.require(account, "alerts", record.profile_id)
         except AccessDenied:
             raise AlertNotFound(alert_id) from None  # another manager's patient: not told it exists
         return self._alert(record, self._actions([record.id]).get(record.id, []), self._tier(record.profile_id))

@@ -1,5 +1,5 @@
-"""`coach users add|list|passwd|disable|enable|assign|unassign`: the accounts that may log in, and which
-patients each health manager follows."""
+"""`coach users add|list|passwd|disable|enable|assign|unassign|on-call`: the accounts that may log in, which
+patients each health manager follows, and who is on call."""
 
 from __future__ import annotations
 
@@ -141,6 +141,20 @@ def users_passwd(username: str = typer.Argument(..., help="Login name"),
     except PasswordRejected as exc:
         _fail(str(exc))
     out.print(f"Password changed for {username}.", highlight=False)
+
+
+@users_app.command("on-call")
+def users_on_call(manager: str = typer.Argument(..., help="The health manager's user name"),
+                  off: bool = typer.Option(False, "--off", help="Take the manager off call")) -> None:
+    """Put a health manager on call: they are shown the emergencies of patients no manager follows."""
+    from coach.accounts import AccountNotFound, AssignmentRejected
+    store = _store()
+    try:
+        store.set_on_call(manager, not off)
+    except (AccountNotFound, AssignmentRejected) as exc:
+        _fail(str(exc))
+    out.print(f"{manager} is {'off' if off else 'on'} call. On call now: "
+              f"{', '.join(store.on_call_managers()) or 'no one'}.", highlight=False)
 
 
 @users_app.command("disable")

@@ -230,12 +230,14 @@ class ProfileStore:
             row = conn.execute(select(escalations).where(escalations.c.id == escalation_id)).mappings().first()
         return EscalationRecord.model_validate(dict(row)) if row else None
 
-    def escalations(self, status: str | None = None,
-                    profile_ids: list[str] | None = None) -> list[EscalationRecord]:
-        """Newest first; `profile_ids`: only those of these people (a manager's patients)."""
+    def escalations(self, status: str | None = None, profile_ids: list[str] | None = None,
+                    level: str | None = None) -> list[EscalationRecord]:
+        """Newest first; `profile_ids`: only those of these people (a manager's patients); `level`: only those."""
         query = select(escalations).order_by(escalations.c.created_at.desc(), escalations.c.id.desc())
         if status is not None:
             query = query.where(escalations.c.status == status)
+        if level is not None:
+            query = query.where(escalations.c.level == level)
         if profile_ids is not None:
             query = query.where(escalations.c.profile_id.in_(profile_ids))
         with self.engine.connect() as conn:

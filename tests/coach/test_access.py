@@ -93,9 +93,12 @@ def test_cli_assign_unassign_and_list(tmp_path, monkeypatch):
     removed = runner.invoke(app, ["users", "unassign", "li", "sam"])
     assert removed.exit_code == 0 and "li now follows: mei." in removed.output
     for args, message in [(["users", "assign", "root", "mei"], "'root' is not a manager"),
-                          (["users", "assign", "li", "nobody"], "no user named 'nobody'")]:
+                          (["users", "assign", "li", "nobody"], "no user named 'nobody'"),
+                          (["users", "on-call", "mei"], "'mei' is not a manager")]:
         failed = runner.invoke(app, args)
         assert failed.exit_code == 2 and message in failed.output and "Traceback" not in failed.output
+    assert "li is on call. On call now: li." in runner.invoke(app, ["users", "on-call", "li"]).output
+    assert "On call now: no one." in runner.invoke(app, ["users", "on-call", "li", "--off"]).output
 
 
 def test_views_of_a_patient_by_someone_else_and_every_refusal_are_audited_and_survive_a_restart(

@@ -143,3 +143,25 @@ def test_a_notifier_that_fails_loses_no_alert(world):
     emergency = _escalate(alerts.store, "mei", "emergency")
     alerts.raised(emergency)  # logged, not raised
     assert emergency.id in [a.id for a in alerts.for_account(accounts.get("li"))]
+
+
+def test_a_manager_on_call_is_shown_the_emergencies_of_patients_no_manager_follows_and_nothing_else(world):
+    alerts, accounts, audit, ids = world
+    sam_emergency = _escalate(alerts.store, "sam", "emergency")  # sam has no manager
+    wu = accounts.get("wu")
+    assert alerts.for_account(wu) == []
+    with pytest.raises(AlertNotFound):
+        alerts.get(wu, sam_emergency.id)
+    accounts.set_on_call("wu", True)
+    listed = alerts.for_account(wu)
+    assert [a.id for a in listed] == [sam_emergency.id]  # not sam's urgent alert, not mei's (li follows her)
+    assert alerts.acknowledge(wu, sam_emergency.id).acknowledged_by == "wu"
+    for other in (ids["sam"], ids["emergency"]):  # sam's urgent one; mei's emergency, which li has
+        with pytest.raises(AlertNotFound):
+            alerts.get(wu, other)
+    assert any(e.detail.startswith("on call") for e in audit.entries(actor="wu"))
+    accounts.assign("li", ["sam"])  # now someone follows sam: on call no longer reaches him
+    with pytest.raises(AlertNotFound):
+        alerts.get(wu, sam_emergency.id)
+    accounts.set_on_call("wu", False)
+    assert accounts.on_call_managers() == []
