@@ -18,6 +18,13 @@ from coach.evaluation.results import RunReport
 RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")  # a folder name, never a path
 
 
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+class RunRejected(ValueError):
+    """An uploaded run that cannot be stored, said in words (its name, its file)."""
+
+
 class RunNotFound(LookupError):
     def __init__(self, name: str):
         super().__init__(f"no evaluation run named {name!r}")
@@ -69,6 +76,29 @@ class EvalRuns:
         if not path.is_file():
             raise RunNotFound(name)
         return path.read_text(encoding="utf-8")
+
+    def add(self, name: str, results_json: bytes) -> RunSummary:
+        """Store an uploaded run: its results.json (what `coach eval --report` writes), from which the HTML
+        report and the JUnit file are written again. A name that is taken or not a folder name, or a file that
+        is no run, is refused; nothing is written then."""
+        from coach.evaluation.report import write_reports
+        name = (name or "").strip()
+        if not RUN_NAME.match(name):
+            raise RunRejected(f"name the run with letters, digits, '.', '_' or '-' (at most 100), not {name!r}")
+        if (self.root / name).exists():
+            raise RunRejected(f"there is already a run named {name!r}; pick another name")
+        if len(results_json) > MAX_UPLOAD:
+            raise RunRejected(f"the file is {len(results_json):,} bytes; a run's results.json holds at most "
+                              f"{MAX_UPLOAD:,}")
+        try:
+            report = RunReport.model_validate_json(results_json)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "the file"
+            raise RunRejected(f"this is not a results.json of `coach eval --report`: {where}: {first['msg']} "
+                              f"({exc.error_count()} problem(s))") from None
+        write_reports(report, self.root / name)
+        return next(r for r in self.list() if r.name == name)
 
     def compare(self, before: str, after: str) -> str:
         """What changed from one run to the other (`coach eval compare`'s text)."""

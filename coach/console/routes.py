@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -25,7 +25,7 @@ from coach.alerts import REASON_CODES, AlertError, AlertNotFound, Alerts
 from coach.audit import AuditLog
 from coach.caseload import Caseload, patient_view
 from coach.conversations import FLAG_CODES, Conversations, ReviewError, ThreadNotFound
-from coach.eval_runs import EvalRuns, RunNotFound
+from coach.eval_runs import MAX_UPLOAD, EvalRuns, RunNotFound, RunRejected
 from coach.handover import Handover, HandoverError
 from coach.profile.store import ProfileNotFound
 
@@ -149,6 +149,20 @@ def router(services: ConsoleServices) -> APIRouter:
         account = evaluator(request)
         return TEMPLATES.TemplateResponse(request, "runs.html", {"account": account, "runs": services.runs.list(),
                                                                  "comparison": None})
+
+    @api.post("/runs/upload", response_class=HTMLResponse)
+    def upload_run(request: Request, name: str = Form(""), results: UploadFile | None = File(None)):
+        account = evaluator(request)
+        try:
+            if results is None:
+                raise RunRejected("choose the run's results.json to upload")
+            services.runs.add(name, results.file.read(MAX_UPLOAD + 1))  # a larger file is refused unread
+        except RunRejected as exc:
+            return TEMPLATES.TemplateResponse(request, "runs.html", {
+                "account": account, "runs": services.runs.list(), "comparison": None, "error": str(exc)},
+                status_code=400)
+        services.audit.record(account.username, account.role, "evaluation_runs", "upload", "done", detail=name)
+        return RedirectResponse(f"{PREFIX}/runs", status_code=303)
 
     @api.get("/runs/compare", response_class=HTMLResponse)
     def compare_runs(request: Request, before: str = "", after: str = ""):
