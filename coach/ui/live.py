@@ -40,11 +40,13 @@ def label(message: HandoverMessage) -> str:
 class LiveChats:
     def __init__(self, handover: Handover, sweep_seconds: float = SWEEP_SECONDS,
                  session_of: Callable[[str], WebsocketSession | None] = WebsocketSession.get_by_id,
-                 show: Callable[[WebsocketSession, list[HandoverMessage]], Awaitable[None]] | None = None):
+                 show: Callable[[WebsocketSession, list[HandoverMessage]], Awaitable[None]] | None = None,
+                 connected: Callable[[WebsocketSession], bool] | None = None):
         self.handover = handover
         self.sweep_seconds = sweep_seconds
         self.session_of = session_of  # Chainlit's live sessions by id (tests give their own)
         self.show = show or _show
+        self.connected = connected or _socket_open
         self._sessions: dict[str, set[str]] = {}  # profile id -> Chainlit session ids open here
         self._shown: dict[str, set[int]] = {}  # session id -> message ids shown in it
         self._locks: dict[str, asyncio.Lock] = {}
@@ -115,7 +117,9 @@ class LiveChats:
             if session is None:  # Chainlit deleted it (closed, timed out): forget it
                 self._sessions[profile_id].discard(session_id)
                 self._shown.pop(session_id, None)
-            else:
+            elif self.connected(session):
+                # A tab closed a moment ago keeps its Chainlit session for a while (to be restored if the
+                # socket comes back): nothing is shown into it meanwhile, so the message waits
                 sessions.append(session)
         if not self._sessions.get(profile_id):
             self._sessions.pop(profile_id, None)
@@ -134,6 +138,11 @@ class LiveChats:
         connected = list(self._sessions)
         for profile_id in await asyncio.to_thread(self.handover.waiting, connected):
             await self.deliver(profile_id)
+
+
+def _socket_open(session: WebsocketSession) -> bool:
+    from chainlit.server import sio
+    return sio.manager.is_connected(session.socket_id, "/")
 
 
 async def _show(session: WebsocketSession, messages: list[HandoverMessage]) -> None:

@@ -22,6 +22,7 @@ class Session:
     id: str
     thread_id: str
     has_first_interaction: bool  # Chainlit stores a new chat's thread only once the patient has spoken
+    online: bool = True  # its socket is open (a closed tab's session lingers a while, offline)
 
 
 @pytest.fixture
@@ -39,7 +40,8 @@ def world(tmp_path):
     async def show(session, messages):
         shown.extend((session.id, label(m)) for m in messages)
 
-    live = LiveChats(handover, sweep_seconds=0.05, session_of=sessions.get, show=show)
+    live = LiveChats(handover, sweep_seconds=0.05, session_of=sessions.get, show=show,
+                     connected=lambda session: session.online)
     handover.on_message = live.notify
     yield handover, live, sessions, shown, accounts.get("li")
     profiles.close()
@@ -101,3 +103,20 @@ def test_a_chat_closed_before_it_was_stored_shows_the_message_again_in_the_next_
     asyncio.run(scenario())
     assert [s for s, _ in shown] == ["glance", "later"]
     assert handover.undelivered("mei") == [] and live._sessions == {"mei": {"later"}}
+
+
+def test_a_tab_closed_a_moment_ago_gets_nothing_and_the_message_waits_until_it_is_back(world):
+    handover, live, sessions, shown, li = world
+
+    async def scenario():
+        sessions["tab"] = Session("tab", "thread-1", has_first_interaction=True)
+        await live.opened("mei", "tab")
+        sessions["tab"].online = False  # the tab was closed; Chainlit keeps the session for a while
+        await asyncio.to_thread(handover.take_over, li, "mei")
+        await live.sweep()
+        assert shown == [] and len(handover.undelivered("mei")) == 1
+        sessions["tab"].online = True  # the socket came back (a restored session): the sweep delivers
+        await live.sweep()
+
+    asyncio.run(scenario())
+    assert [s for s, _ in shown] == ["tab"] and handover.undelivered("mei") == []

@@ -5,6 +5,7 @@ people) at once, one server, one login page. Screenshots go to out/e2e/."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -130,6 +131,48 @@ def test_a_patients_emergency_reaches_the_console_and_the_manager_takes_over_the
 
     patient.goto(server.url + "/manager/alerts")  # the patient's own login does not open the console
     assert "health managers" in patient.content()
+    patient.close()
+    manager.close()
+
+
+def test_a_message_written_while_the_patient_was_away_is_shown_when_they_open_the_thread(browser, server):  # noqa: F811
+    for args in (["users", "add", "nurse-wu", "--role", "manager", "--password-stdin"],
+                 ["users", "assign", "nurse-wu", "demo"]):
+        subprocess.run(COACH + args, env=app_env(server.data_dir), input="manager-pass-2026\n", text=True,
+                       check=True, capture_output=True)
+    patient = login(browser, server)
+    send(patient, "What is a normal blood pressure?")
+    patient.wait_for_url(re.compile(r"/thread/[0-9a-f-]+"))
+    thread_id = re.search(r"/thread/([0-9a-f-]+)", patient.url).group(1)
+    patient.context.close()  # the patient leaves: the tab and its socket are gone
+
+    manager = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    manager.goto(server.url + "/login")
+    manager.fill("#email", "nurse-wu")
+    manager.fill("#password", "manager-pass-2026")
+    manager.click("button:has-text('Sign In')")
+    manager.wait_for_url(lambda url: "/login" not in url)
+    manager.goto(server.url + "/manager/patients/demo/chat")
+    manager.get_by_role("button", name="Take over").click()
+    manager.fill("#text", "While you were away: please bring your meter to Friday's visit.")
+    manager.get_by_role("button", name="Send").click()
+    manager.locator("tr", has_text="bring your meter").get_by_text("waiting").wait_for()
+    manager.wait_for_timeout(4000)  # a sweep or two: nobody is connected, so it still waits
+    manager.reload()
+    assert "waiting" in manager.locator("tr", has_text="bring your meter").inner_text()
+
+    patient = login(browser, server)  # back later: the thread from the sidebar
+    patient.locator(f"#thread-{thread_id}").click()
+    patient.wait_for_url(re.compile(re.escape(thread_id)))
+    patient.get_by_text("Your health manager, nurse-wu, writes:").wait_for()
+    patient.get_by_text("please bring your meter to Friday's visit").wait_for()
+    patient.get_by_text("please bring your meter to Friday's visit").scroll_into_view_if_needed()
+    patient.screenshot(path=str(ARTIFACTS / "11-patient-offline-delivery.png"), full_page=True)
+    manager.reload()
+    row = manager.locator("tr", has_text="bring your meter")
+    row.get_by_text("yes,").wait_for()  # now shown, in the thread it was opened in
+    manager.get_by_role("button", name="Hand back to the coach").click()
+    patient.get_by_text("handed this chat back to the coach").wait_for()
     patient.close()
     manager.close()
 
