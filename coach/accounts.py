@@ -286,6 +286,14 @@ class AccountStore:
                 accounts.c.profile_id == profile_id, accounts.c.role == "patient")
                 .order_by(accounts.c.username)).scalars())
 
+    def usernames_by_profile(self, profile_ids: list[str]) -> dict[str, str]:
+        """Patient username -> coach profile id, for these profiles."""
+        if not profile_ids:
+            return {}
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(accounts.c.username, accounts.c.profile_id).where(
+                accounts.c.profile_id.in_(profile_ids), accounts.c.role == "patient")).all())
+
     def managers_of_profile(self, profile_id: str) -> list[str]:
         """The managers assigned to the patient account(s) of a coach profile."""
         with self.engine.connect() as conn:

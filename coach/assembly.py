@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from coach.access import AccessPolicy
     from coach.alerts import Alerts
     from coach.caseload import Caseload
+    from coach.conversations import Conversations
     from coach.handover import Handover
     from coach.service import Coach
     from coach.accounts import AccountStore
@@ -86,6 +87,7 @@ class AppServices:
     alerts: Alerts
     caseload: Caseload
     handover: Handover
+    conversations: Conversations
 
     @property
     def profiles(self) -> ProfileStore:
@@ -94,12 +96,13 @@ class AppServices:
 
 def build_app(settings: CoachSettings, embed_model=None, generator=None) -> AppServices:
     """The server's services (coach/ui/app.py, coach/console/): one coach, one profile store, one account
-    store, one audit log, all in `settings.database`."""
+    store, one audit log, all in `settings.database`; the conversations are read from the chat database."""
     from coach.access import AccessPolicy
     from coach.accounts import AccountStore
     from coach.alerts import Alerts
     from coach.audit import AuditLog
     from coach.caseload import Caseload
+    from coach.conversations import Conversations
     from coach.handover import Handover
     from coach.notify import build_notifier
 
@@ -108,9 +111,10 @@ def build_app(settings: CoachSettings, embed_model=None, generator=None) -> AppS
     policy = AccessPolicy(accounts, AuditLog(settings.database))
     alerts = Alerts(coach.store, policy, notifier=build_notifier(settings))
     coach.on_escalation = alerts.raised  # the tier's promise: a premium patient's manager is told at once
+    conversations = Conversations(settings.chainlit_database, coach.store, policy, accounts)
     return AppServices(coach=coach, accounts=accounts, policy=policy, alerts=alerts,
-                       caseload=Caseload(coach.store, policy, alerts, coach.findings),
-                       handover=Handover(coach.store, policy))
+                       caseload=Caseload(coach.store, policy, alerts, coach.findings, conversations.last_messages),
+                       handover=Handover(coach.store, policy), conversations=conversations)
 
 
 def build_generator(settings: CoachSettings):

@@ -38,6 +38,8 @@ class CaseloadRow(BaseModel):
     conditions: list[str]
     statuses: list[ConditionStatus]
     last_reading: dt.datetime | None
+    last_contact: dt.datetime | None = Field(default=None, description="When the patient last wrote in their "
+                                             "chat or sent a reading (UTC)")
     open_alerts: int
     most_urgent: str | None = Field(description="The level of the most urgent open alert")
     needs_attention: bool = Field(description="An open alert, or a finding two or more bands from the reference")
@@ -64,8 +66,10 @@ def status_of(finding: IndicatorFinding) -> ConditionStatus:
 
 class Caseload:
     def __init__(self, store: ProfileStore, policy: AccessPolicy, alerts: Alerts,
-                 findings: Callable[[Profile], list[IndicatorFinding]]):
+                 findings: Callable[[Profile], list[IndicatorFinding]],
+                 last_messages: Callable[[list[str]], dict[str, dt.datetime]] | None = None):
         self.store, self.policy, self.alerts, self.findings = store, policy, alerts, findings
+        self.last_messages = last_messages  # when each patient last wrote in the chat (coach/conversations.py)
 
     def for_account(self, account: Account, search: str = "", attention_only: bool = False) -> list[CaseloadRow]:
         open_alerts: dict[str, list[str]] = {}
@@ -80,6 +84,7 @@ class Caseload:
                                                                  needle in profiles[pid].display_name.lower())]
         self.policy.require_each(account, "profile", shown, action="view caseload")  # one audit write a page
         last = self.store.last_measured(shown)
+        wrote = self.last_messages(shown) if self.last_messages is not None else {}
         for profile_id in shown:
             profile = profiles[profile_id]
             findings = self.findings(profile)
@@ -89,6 +94,7 @@ class Caseload:
                 conditions=[str(c) for c in profile.conditions],
                 statuses=[status_of(f) for f in sorted(findings, key=lambda f: -f.severity)],
                 last_reading=last.get(profile_id),
+                last_contact=max((t for t in (last.get(profile_id), wrote.get(profile_id)) if t), default=None),
                 open_alerts=len(levels), most_urgent=levels[0] if levels else None,
                 needs_attention=bool(levels) or any(f.severity >= 2 for f in findings))
             if row.needs_attention or not attention_only:

@@ -136,6 +136,16 @@ class ThreadView(BaseModel):
     turns: list[Turn]
 
 
+def _parse_time(value) -> dt.datetime | None:
+    """Chainlit's timestamps: ISO text in UTC with a 'Z'; naive UTC here, like every other time we store."""
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    try:
+        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        return None
+
+
 def sync_url(chat_url: str) -> str:
     """The chat database's async URL (aiosqlite, asyncpg) as a synchronous one (sqlite, psycopg)."""
     url = make_url(chat_url)
@@ -204,6 +214,26 @@ class Conversations:
         return ThreadView(summary=ThreadSummary(
             id=row["id"], name=row["name"], created_at=row["createdAt"], answers=len(coach),
             flagged=sum(1 for t in coach if t.review and t.review.verdict == "flagged")), turns=turns)
+
+    def last_messages(self, profile_ids: list[str]) -> dict[str, dt.datetime]:
+        """When each of these patients last wrote in their chat (one query; for the caseload's last contact)."""
+        from sqlalchemy import func
+
+        from coach.ui.persistence import steps, threads
+        owners = self.accounts.usernames_by_profile(profile_ids)
+        if not owners:
+            return {}
+        with self.chat.connect() as conn:
+            rows = conn.execute(select(threads.c.userIdentifier, func.max(steps.c.createdAt)).join(
+                threads, threads.c.id == steps.c.threadId).where(
+                threads.c.userIdentifier.in_(list(owners)), steps.c.type == "user_message")
+                .group_by(threads.c.userIdentifier)).all()
+        out: dict[str, dt.datetime] = {}
+        for owner, at in rows:
+            when = _parse_time(at)
+            if when is not None and (owners[owner] not in out or when > out[owners[owner]]):
+                out[owners[owner]] = when
+        return out
 
     # -- reviewing -----------------------------------------------------------------------------------
     def review(self, account: Account, profile_id: str, thread_id: str, step_id: str, verdict: str,

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from coach.accounts import AccountNotFound
 from coach.assembly import build_app
 from coach.console.routes import ConsoleServices, mount_console
-from coach.conversations import EVIDENCE_KEY, AnswerEvidence, Conversations
+from coach.conversations import EVIDENCE_KEY, AnswerEvidence
 from coach.eval_runs import EvalRuns
 from coach.handover import NOT_COACH_AUTHORS, NOTICE_AUTHOR, SAFETY_AUTHOR
 from coach.models import CoachReply, Indicator, Medication, Profile, Reading, Turn, finding_components
@@ -72,8 +72,7 @@ services.handover.on_message = live.notify
 mount_console(server, ConsoleServices(accounts=services.accounts, policy=services.policy, alerts=services.alerts,
                                       caseload=services.caseload, runs=EvalRuns(settings.data_dir / "eval-runs"),
                                       audit=services.policy.audit, handover=services.handover,
-                                      conversations=Conversations(settings.chainlit_database, services.profiles,
-                                                                  services.policy, services.accounts),
+                                      conversations=services.conversations,
                                       passage=lambda pid: services.coach.retriever.passages.get(pid)))
 
 

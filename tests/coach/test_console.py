@@ -28,6 +28,7 @@ from coach.profile.store import EscalationRecord, ProfileStore, sqlite_url
 SECRET_MESSAGE = "my bp is 185/121 and I have a headache"
 SECRET_NOTE = "Mei, please sit down and check it again in five minutes"
 SECRET_ANSWER = "Mei, your reading of 165/102 is in the grade 2 range [1]."
+WROTE_AT = dt.datetime.utcnow().replace(microsecond=0)  # the stored threads' messages: after mei's last reading
 
 
 def _stored_thread(conversations: Conversations, thread_id: str, owner: str) -> str:
@@ -38,13 +39,13 @@ def _stored_thread(conversations: Conversations, thread_id: str, owner: str) -> 
     evidence = {"citations": [{"marker": 1, "passage_id": "htn#crisis"}], "indicators": [], "triage": "none"}
     with conversations.chat.begin() as conn:
         conn.execute(threads.insert().values(id=thread_id, name=f"{owner}'s chat", userIdentifier=owner,
-                                             createdAt="2026-12-07T09:00:00Z"))
+                                             createdAt=WROTE_AT.isoformat() + "Z"))
         conn.execute(steps.insert(), [
             {"id": f"{thread_id}-q", "name": owner, "type": "user_message", "threadId": thread_id,
-             "streaming": False, "output": "is 165/102 bad?", "metadata": None, "createdAt": "2026-12-07T09:00:01Z"},
+             "streaming": False, "output": "is 165/102 bad?", "metadata": None, "createdAt": WROTE_AT.isoformat() + "Z"},
             {"id": f"{thread_id}-a", "name": "Assistant", "type": "assistant_message", "threadId": thread_id,
              "streaming": False, "output": SECRET_ANSWER if owner == "mei" else "sam's answer",
-             "metadata": json.dumps({EVIDENCE_KEY: evidence}), "createdAt": "2026-12-07T09:00:02Z"}])
+             "metadata": json.dumps({EVIDENCE_KEY: evidence}), "createdAt": WROTE_AT.isoformat() + ".5Z"}])
     return thread_id
 
 
@@ -75,7 +76,9 @@ def site(tmp_path, monkeypatch):
     passages = {"htn#crisis": SimpleNamespace(document_title="BP emergencies", issuer="ACC/AHA", edition="2017",
                                               heading_path=("Crisis",), text="Above 180/120 with symptoms: call now.")}
     alerts = Alerts(profiles, policy)
-    caseload = Caseload(profiles, policy, alerts, lambda p: assess(p, profiles.readings(p.id), dt.datetime.utcnow()))
+    conversations = Conversations(f"sqlite+aiosqlite:///{tmp_path / 'chainlit.db'}", profiles, policy, accounts)
+    caseload = Caseload(profiles, policy, alerts, lambda p: assess(p, profiles.readings(p.id), dt.datetime.utcnow()),
+                        conversations.last_messages)
     runs = tmp_path / "eval-runs"
     for name, passed, day in (("before", 9, 1), ("after", 10, 2)):
         write_reports(RunReport(started_at=dt.datetime(2026, 12, day, 9), clock=dt.datetime(2026, 12, day),
@@ -84,7 +87,6 @@ def site(tmp_path, monkeypatch):
     handover = Handover(profiles, policy)
     handover.take_over(accounts.get("li"), "mei")
     handover.write(accounts.get("li"), "mei", SECRET_NOTE)
-    conversations = Conversations(f"sqlite+aiosqlite:///{tmp_path / 'chainlit.db'}", profiles, policy, accounts)
     _stored_thread(conversations, "thread-mei", "mei")
     _stored_thread(conversations, "thread-sam", "sam")
     mount_console(app, ConsoleServices(accounts=accounts, policy=policy, alerts=alerts, caseload=caseload,
@@ -160,6 +162,7 @@ def test_the_caseload_shows_the_patients_followed_most_urgent_first_with_their_s
     assert text.index("Mei") < text.index("Ann")  # an open emergency first
     assert "Blood pressure 165/102 mmHg: Grade 2 hypertension" in text and 'class="status red"' in text
     assert "premium" in text and "1 · emergency" in text and "no readings yet" in text
+    assert WROTE_AT.strftime("%Y-%m-%d %H:%M") in text  # mei's last contact: her last message in the chat
     assert "Sam" not in text  # not a patient li follows
     assert "Ann" not in li.get("/manager?attention=true").text  # nothing needs attention for Ann
     assert "Mei" not in li.get("/manager?q=ann").text
