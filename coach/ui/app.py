@@ -294,15 +294,15 @@ async def _answer(message: cl.Message) -> None:
     profile = await asyncio.to_thread(_profile)
     if profile is not None:
         await live.spoke(profile.id, cl.context.session.id)  # a new chat is stored now: what it showed counts
-        takeover = await asyncio.to_thread(services.handover.active, profile.id)
-        if takeover is not None:
-            await _to_the_manager(text, profile, takeover)
-            return
     files = [e for e in (message.elements or []) if getattr(e, "path", None)]
-    if files:
+    if files:  # imported whoever answers: a readings file is never lost to a take-over
         await _import_files(files, profile)
         if not text.strip():
             return
+    takeover = await asyncio.to_thread(services.handover.active, profile.id) if profile is not None else None
+    if takeover is not None and text.strip():
+        await _to_the_manager(text, profile, takeover)
+        return
     history: list[Turn] = cl.user_session.get("history") or []
     reply: CoachReply = await asyncio.to_thread(services.coach.reply, text, profile, history)
     if text.strip():  # an empty message is asked to say something; it is no turn of the conversation

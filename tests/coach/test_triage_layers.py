@@ -37,6 +37,9 @@ def statuses(text: str) -> dict[str, str]:
     ("我没有胸痛", "chest_pain", "negated"),
     ("两年前我胸痛过", "chest_pain", "historical"),
     ("他说话不清，嘴歪了", "face_droop", "reported"),
+    # a medicine begun is no symptom starting: the past time still holds; a symptom that started is current
+    ("after I had a stroke last year I started on statins", "stroke_words", "historical"),
+    ("the chest pain started on Monday and is worse now", "chest_pain", "reported"),
 ])
 def test_concepts_carry_their_context(text, concept, status):
     assert statuses(text).get(concept) == status
