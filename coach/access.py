@@ -80,13 +80,15 @@ class AccessPolicy:
             raise AccessDenied(account, resource, decision.reason)
 
     def reaches_emergency(self, account: Account, profile_id: str) -> Decision:
-        """An emergency alert: its patient's assigned managers reach it, and so does a manager on call when no
-        manager follows the patient (an emergency always reaches a person). Nothing else of that patient."""
+        """An emergency or safety-check alert: its patient's assigned managers reach it, and so does a manager
+        on call when no manager follows the patient (those always reach a person). Nothing else of that
+        patient."""
         decision = self.decide(account, "alerts", profile_id)
         if decision.allowed or account.role != "manager" or account.disabled:
             return decision
         if self.accounts.is_on_call(account.username) and profile_id not in self.accounts.followed_profiles():
-            return Decision(allowed=True, reason="on call: the emergency of a patient no manager follows")
+            return Decision(allowed=True, reason="on call: an emergency or safety check of a patient no manager "
+                                                 "follows")
         return decision
 
     def require_each(self, account: Account, resource: Resource, profile_ids: list[str],

@@ -35,9 +35,11 @@ REASON_CODES: dict[str, str] = {
     "other": "other (see the note)",
 }
 # Most urgent first: the order of a manager's list
-LEVEL_ORDER = {"emergency": 0, "urgent": 1, "human": 2, "unanswered": 3, "fallback": 4, "feedback": 5,
+# Levels that reach a person whoever follows the patient: a manager on call sees those of unfollowed patients
+ALWAYS_A_PERSON = ("emergency", "safety")
+LEVEL_ORDER = {"emergency": 0, "safety": 1, "urgent": 1, "human": 2, "unanswered": 3, "fallback": 4, "feedback": 5,
                "routine": 6}
-LEVEL_WORDS = {"emergency": "emergency", "urgent": "urgent", "human": "asked for a person",
+LEVEL_WORDS = {"emergency": "emergency", "safety": "safety check: a person reviews it", "urgent": "urgent", "human": "asked for a person",
                "unanswered": "not answered by the guidelines", "fallback": "generated answer failed checks",
                "feedback": "thumbs-down on an answer", "routine": "routine follow-up"}
 
@@ -124,10 +126,10 @@ class Alerts:
         patients = self.policy.patients_visible_to(account)
         records = self.store.escalations(profile_ids=patients)
         if account.role == "manager" and not account.disabled and self.policy.accounts.is_on_call(account.username):
-            # on call: the emergencies of the patients no manager follows, too
+            # on call: the emergencies and safety checks of the patients no manager follows, too
             followed = self.policy.accounts.followed_profiles()
-            records += [r for r in self.store.escalations(level="emergency") if r.profile_id is not None
-                        and r.profile_id not in followed and r.profile_id not in patients]
+            records += [r for level in ALWAYS_A_PERSON for r in self.store.escalations(level=level)
+                        if r.profile_id is not None and r.profile_id not in followed and r.profile_id not in patients]
         tiers = {pid: p.tier for pid, p in self.store.get_profiles(sorted({r.profile_id for r in records})).items()}
         records = [r for r in records if self.tiers.of(tiers.get(r.profile_id)).reaches_manager(r.level)]
         actions = self._actions([r.id for r in records])
@@ -146,7 +148,7 @@ class Alerts:
         if record is None or record.profile_id is None:
             raise AlertNotFound(alert_id)
         try:
-            if record.level == "emergency":  # on call, a manager also reaches the emergencies no one follows
+            if record.level in ALWAYS_A_PERSON:  # on call, a manager also reaches those no one follows
                 decision = self.policy.reaches_emergency(account, record.profile_id)
                 if self.policy.audit is not None:
                     self.policy.audit.record(account.username, account.role, "alerts", "view",

@@ -177,8 +177,10 @@ class Coach:
             recorded = self.store.add_readings(profile.id, parsed.readings)
         escalation = escalation_for(result)
         if escalation is not None:  # recorded for the health managers before anything else can fail
+            # A safety check promises that a person reviews it: its own level, which every tier's list holds
             self._escalate(EscalationRecord(
-                profile_id=profile.id if profile else None, level=escalation.level, reason=escalation.reason,
+                profile_id=profile.id if profile else None,
+                level="safety" if result.is_safety_check else escalation.level, reason=escalation.reason,
                 passage_id=escalation.passage_id, evidence=escalation.evidence, message=text, created_at=now))
         if result.is_emergency or result.is_safety_check:  # fixed text, no model, nothing else first
             compose = compose_emergency if result.is_emergency else compose_safety_check

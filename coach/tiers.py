@@ -11,7 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 TIERS_FILE = Path(__file__).parent / "rules" / "tiers.yaml"
-Level = Literal["emergency", "urgent", "routine", "unanswered", "human", "fallback", "feedback"]
+Level = Literal["emergency", "safety", "urgent", "routine", "unanswered", "human", "fallback", "feedback"]
 TierName = Literal["basic", "professional", "premium"]
 
 
@@ -26,8 +26,9 @@ class Tier(BaseModel):
 
     @model_validator(mode="after")
     def _emergencies_reach_a_person(self) -> "Tier":
-        if "emergency" not in self.queue:
-            raise ValueError("every tier's queue must hold 'emergency': an emergency always reaches a manager")
+        if missing := {"emergency", "safety"} - set(self.queue):
+            raise ValueError(f"every tier's queue must hold {', '.join(sorted(missing))}: an emergency and a "
+                             "safety check (whose reply promises a person's review) always reach a manager")
         if missing := set(self.notify_at_once) - set(self.queue):
             raise ValueError(f"notify_at_once names levels that are not in the queue: {', '.join(sorted(missing))}")
         return self

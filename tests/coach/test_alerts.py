@@ -96,8 +96,10 @@ def test_a_basic_patients_routine_alerts_are_recorded_but_only_emergencies_reach
     alerts, accounts, _, ids = world
     _set_tier(alerts.store, "mei", "basic")
     routine = _escalate(alerts.store, "mei", "routine")
+    safety = _escalate(alerts.store, "mei", "safety")  # its reply promised a person's review
     listed = alerts.for_account(accounts.get("li"))
-    assert [a.level for a in listed] == ["emergency"]  # the unanswered question and the follow-up: recorded only
+    assert [a.level for a in listed] == ["emergency", "safety"]  # the question and the follow-up: recorded only
+    assert safety.id in [a.id for a in listed]
     assert {r.id for r in alerts.store.escalations(profile_ids=["mei"])} >= {routine.id, ids["unanswered"]}
     assert listed[0].due_at is None  # an emergency is not "due within hours": it is now
 

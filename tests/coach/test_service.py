@@ -243,7 +243,8 @@ def test_an_unclear_case_gets_the_safety_check_and_a_review(guideline_index, sto
     assert reply.escalation.level == "urgent" and "safety check" in reply.escalation.reason
     assert "ketones" in reply.text and "call the emergency number, 911, now" in reply.text
     assert "emergency-red-flags#when-unsure" in {c.passage_id for c in reply.citations}
-    assert [e.level for e in store.escalations() if e.profile_id == "dee"] == ["urgent"]
+    # stored as a safety check: its reply promises a person's review, so it reaches one on every tier
+    assert [e.level for e in store.escalations() if e.profile_id == "dee"] == ["safety"]
 
 
 def test_a_language_the_coach_cannot_read_gets_the_multilingual_message(guideline_index, store):

@@ -11,9 +11,9 @@ from coach.human_request import asks_for_person
 from coach.tiers import TIERS_FILE, Tiers, load_tiers
 
 
-def test_the_shipped_tiers_load_and_every_queue_holds_emergencies():
+def test_the_shipped_tiers_load_and_every_queue_holds_emergencies_and_safety_checks():
     tiers = load_tiers()
-    assert all(t.reaches_manager("emergency") for t in tiers.tiers.values())
+    assert all(t.reaches_manager("emergency") and t.reaches_manager("safety") for t in tiers.tiers.values())
     assert not tiers.of("basic").reaches_manager("routine")
     assert tiers.of("professional").reaches_manager("unanswered")
     assert tiers.of("premium").notifies_at_once("emergency") and not tiers.of("professional").notifies_at_once(
@@ -24,7 +24,7 @@ def test_the_shipped_tiers_load_and_every_queue_holds_emergencies():
 def test_a_tier_that_would_hide_emergencies_is_refused_with_its_name():
     data = yaml.safe_load(TIERS_FILE.read_text(encoding="utf-8"))
     data["tiers"]["basic"]["queue"] = ["routine"]
-    with pytest.raises(ValidationError, match="emergency"):
+    with pytest.raises(ValidationError, match="emergency, safety"):
         Tiers.model_validate(data)
     data = yaml.safe_load(TIERS_FILE.read_text(encoding="utf-8"))
     data["tiers"]["basic"]["notify_at_once"] = ["routine"]  # paged for what never reaches the list
