@@ -245,9 +245,9 @@ async def _on_ask_person(_action: cl.Action) -> None:
     await _ask_person()
 
 
-async def _ask_person() -> None:
+async def _ask_person(words: str | None = None) -> None:
     profile = await asyncio.to_thread(_profile)
-    reply = await asyncio.to_thread(services.coach.request_person, profile)
+    reply = await asyncio.to_thread(services.coach.request_person, profile, *([words] if words else []))
     await cl.Message(content=reply.text).send()
 
 
@@ -288,8 +288,8 @@ async def _answer(message: cl.Message) -> None:
     if message.command == MY_DATA or text.strip().lower() in ("my data", "/my-data"):
         await _show_my_data()
         return
-    if message.command == ASK_PERSON and not text.strip():
-        await _ask_person()
+    if message.command == ASK_PERSON:  # the "ask-person" command, with what the patient wrote beside it
+        await _ask_person(text.strip() or None)
         return
     profile = await asyncio.to_thread(_profile)
     if profile is not None:

@@ -173,6 +173,15 @@ def test_a_message_written_while_the_patient_was_away_is_shown_when_they_open_th
     row.get_by_text("yes,").wait_for()  # now shown, in the thread it was opened in
     manager.get_by_role("button", name="Hand back to the coach").click()
     patient.get_by_text("handed this chat back to the coach").wait_for()
+
+    # the patient asks for a person with the chat's command: an alert, and the premium tier's promise
+    patient.get_by_role("button", name=re.compile("ask-person")).first.click()
+    patient.locator("#chat-input").fill("Could you call me about my readings?")
+    patient.locator("#chat-submit").click()
+    patient.get_by_text("I've asked your health manager to contact you").wait_for()
+    assert "within 2 hours" in patient.locator("[data-step-type='assistant_message']").last.inner_text()
+    manager.goto(server.url + "/manager/alerts")
+    manager.locator("tr", has_text="the patient asked for a person").first.wait_for()
     patient.close()
     manager.close()
 
