@@ -351,8 +351,9 @@ async def _steps(text: str, reply: CoachReply) -> None:
     async with cl.Step(name="Triage", type="tool", default_open=False) as step:
         step.input = text[:500]
         step.output = render.triage_step(reply)
-    if reply.escalation and reply.escalation.level == "emergency":
-        return  # an emergency reply is fixed: nothing was retrieved or generated
+    if (reply.escalation and reply.escalation.level == "emergency") or (reply.asked_for_person and not
+                                                                       reply.question):
+        return  # an emergency reply, or the answer to a request for a person, is fixed: nothing was retrieved
     async with cl.Step(name="Retrieval", type="retrieval", default_open=False) as step:
         step.output = render.retrieval_step(reply)
     async with cl.Step(name="Verification", type="tool", default_open=False) as step:
