@@ -61,10 +61,12 @@ test: setup setup-local system-deps
 eval: setup index
 	$(BIN)/coach eval scenarios/ --backend $(BACKEND) --report out/eval
 
-# Debian packages the tests use: chromium (the real-browser tests) and PostgreSQL (the store tests start a
+# Debian packages the tests use: chromium (the real-browser tests) with a CJK font (fonts-noto-cjk: Chinese
+# threads in the screenshots can be read) and PostgreSQL (the store tests start a
 # throwaway server). Installed only when missing; needs root or sudo.
 system-deps:
 	@missing=""; test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	test -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc || missing="$$missing fonts-noto-cjk"; \
 	{ command -v initdb || compgen -G "/usr/lib/postgresql/*/bin/initdb"; } >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \

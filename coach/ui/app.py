@@ -76,6 +76,35 @@ mount_console(server, ConsoleServices(accounts=services.accounts, policy=service
                                       passage=lambda pid: services.coach.retriever.passages.get(pid)))
 
 
+def add_static_route(app) -> None:
+    """The files of coach/ui/static/ at /coach-static/<name>, and its logo_light/logo_dark.svg at /logo?theme=
+    (Chainlit's own logo route reads a top-level public/ folder this project does not have); put ahead of
+    Chainlit's routes, only those files, by name."""
+    from fastapi import HTTPException
+    from fastapi.responses import FileResponse
+    from fastapi.routing import APIRoute
+
+    folder = Path(__file__).parent / "static"
+    files = {p.name: p for p in folder.iterdir() if p.is_file()}
+    types = {".svg": "image/svg+xml", ".css": "text/css"}
+
+    async def static_file(name: str):
+        if name not in files:
+            raise HTTPException(status_code=404, detail="Not found")
+        return FileResponse(files[name], media_type=types.get(files[name].suffix, "application/octet-stream"),
+                            headers={"Cache-Control": "public, max-age=3600"})
+
+    async def logo(theme: str = "light"):
+        return await static_file(f"logo_{'dark' if theme == 'dark' else 'light'}.svg")
+
+    app.router.routes.insert(0, APIRoute("/coach-static/{name}", static_file, methods=["GET"],
+                                         include_in_schema=False))
+    app.router.routes.insert(0, APIRoute("/logo", logo, methods=["GET"], include_in_schema=False))
+
+
+add_static_route(server)
+
+
 def _warm_up() -> None:
     """Load the embedding model now, so the first patient does not wait for it."""
     try:

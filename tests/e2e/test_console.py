@@ -41,7 +41,7 @@ def test_a_patients_emergency_reaches_the_console_and_the_manager_takes_over_the
     manager.goto(server.url + "/login")
     manager.fill("#email", "nurse-li")
     manager.fill("#password", "manager-pass-2026")
-    manager.click("button:has-text('Sign In')")
+    manager.click("button[type=submit]:has-text('Log in')")
     manager.wait_for_url(lambda url: "/login" not in url)
     manager.goto(server.url + "/manager")  # the caseload: the demo patient, with the open emergency
     manager.locator("tr", has_text="1 · emergency").wait_for()
@@ -150,7 +150,7 @@ def test_a_message_written_while_the_patient_was_away_is_shown_when_they_open_th
     manager.goto(server.url + "/login")
     manager.fill("#email", "nurse-wu")
     manager.fill("#password", "manager-pass-2026")
-    manager.click("button:has-text('Sign In')")
+    manager.click("button[type=submit]:has-text('Log in')")
     manager.wait_for_url(lambda url: "/login" not in url)
     manager.goto(server.url + "/manager/patients/demo/chat")
     manager.get_by_role("button", name="Take over").click()

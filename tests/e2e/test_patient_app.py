@@ -49,7 +49,7 @@ def login(browser, server, username="demo", password="demo-patient-2026"):
     page.goto(server.url + "/login")
     page.fill("#email", username)
     page.fill("#password", password)
-    page.click("button:has-text('Sign In')")
+    page.click("button[type=submit]:has-text('Log in')")
     page.wait_for_selector("#chat-input")
     return page
 
@@ -300,4 +300,29 @@ def test_a_question_the_guidelines_do_not_answer_is_said_so_and_the_retrieval_st
     page.get_by_text("Retrieval", exact=False).last.click()
     page.get_by_text(re.compile(r"direction: lower \(high side\)")).first.wait_for()
     page.screenshot(path=str(ARTIFACTS / "8-answered-retrieval-step.png"), full_page=True)
+    page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_login_page_speaks_of_user_names_and_says_a_wrong_password_in_plain_words(browser, server, width):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(server.url + "/login")
+    page.wait_for_selector("#email")
+    assert page.locator("label[for=email]").inner_text() == "User name"
+    assert "@" not in (page.locator("#email").get_attribute("placeholder") or "")
+    assert page.get_by_role("heading").first.inner_text() == "Log in to your Five Highs health coach"
+    logo = page.request.get(server.url + "/logo?theme=dark")
+    assert logo.status == 200 and "Five Highs coach" in logo.text()  # the product's, not Chainlit's
+    page.fill("#email", "demo")
+    page.fill("#password", "not-the-password")
+    page.click("button[type=submit]:has-text('Log in')")
+    page.get_by_text("That user name and password don't match").wait_for()
+    page.wait_for_timeout(500)  # the toast Chainlit raises with the raw code would be up by now
+    assert "credentialssignin" not in page.inner_text("body").lower()
+    page.screenshot(path=str(ARTIFACTS / f"13-login-wrong-password-{width}.png"), full_page=True)
+    page.close()
+    page = login(browser, server)
+    footer = page.get_by_text("Answers quote the guidelines and your own readings")
+    footer.wait_for()
+    assert "LLMs can make mistakes" not in page.inner_text("body")
     page.close()
