@@ -152,11 +152,11 @@ class Handover:
         self._done(account, profile_id, "hand back")
         return current.model_copy(update={"ended_at": now})
 
-    def conversation(self, account: Account, profile_id: str, after: int = 0, limit: int = 200
-                     ) -> list[HandoverMessage]:
-        """What was said while managers answered this patient's chat, oldest first (after message id `after`)."""
-        self._require(account, profile_id, "view conversation" if not after else "poll conversation",
-                      audited=not after)  # the page is audited once, not every poll of it
+    def conversation(self, account: Account, profile_id: str, after: int = 0, limit: int = 200,
+                     audited: bool = True) -> list[HandoverMessage]:
+        """What was said while managers answered this patient's chat, oldest first (after message id `after`).
+        `audited=False` for the page's polling: the page's view is audited once, not every poll of it."""
+        self._require(account, profile_id, "view conversation", audited=audited)
         with self.engine.connect() as conn:
             rows = conn.execute(select(handover_messages).where(
                 handover_messages.c.profile_id == profile_id, handover_messages.c.id > after)
@@ -215,8 +215,8 @@ class Handover:
     def _require(self, account: Account, profile_id: str, action: str, audited: bool = True) -> None:
         if account.role != "manager":
             raise AccessDenied(account, "threads", "only a health manager answers in a patient's chat")
-        policy = self.policy if audited else AccessPolicy(self.policy.accounts)  # same rules, no audit entry
-        policy.require(account, "threads", profile_id, action=action)
+        if audited or not self.policy.decide(account, "threads", profile_id).allowed:
+            self.policy.require(account, "threads", profile_id, action=action)  # a refusal is always audited
 
     def _done(self, account: Account, profile_id: str, action: str) -> None:
         if self.policy.audit is not None:
