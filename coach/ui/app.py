@@ -218,9 +218,12 @@ async def _start(profile: Profile | None, resumed: bool) -> None:
             "135/85\")."), actions=[_my_data_action(), _ask_person_action()]).send()
     else:
         await cl.Message(content=(
-            f"Hello {profile.display_name}. Ask me about your readings or your health goals, or tell me a new "
-            "reading. Every answer shows the guideline passages and readings it relied on. You can attach a "
-            "readings CSV file too."), actions=[_my_data_action(), _ask_person_action()]).send()
+            f"Hello {profile.display_name}. I cover blood pressure, blood sugar, cholesterol, uric acid and "
+            "weight: your readings, what they mean and what the guidelines advise. Ask me anything about them, "
+            "tell me a new reading, or attach a readings CSV file. Every answer shows the guideline passages "
+            "and readings it relied on. **If you have chest pain, signs of a stroke, or feel you may harm "
+            "yourself, call your local emergency number now.**"),
+            actions=[*_starter_actions(profile), _my_data_action(), _ask_person_action()]).send()
     await _open_live(profile.id)
 
 
@@ -253,6 +256,42 @@ async def _on_chat_resume(thread: dict) -> None:
 def _needs_onboarding(profile: Profile) -> bool:
     """Nothing about the person yet: no age, height or condition given."""
     return profile.birth_year is None and profile.height_cm is None and not profile.conditions
+
+
+STARTER = "starter"
+# First questions offered by condition, the person's own conditions first (then blood pressure, sugar, lipids)
+STARTERS: dict[str, str] = {
+    "htn": "Is my blood pressure on target?",
+    "diabetes": "What does my HbA1c mean?",
+    "prediabetes": "Can prediabetes be reversed?",
+    "lipids": "What should my LDL cholesterol be?",
+    "gout": "Which foods and drinks raise uric acid?",
+    "urate": "Which foods and drinks raise uric acid?",
+    "obesity": "How much exercise should I do each week?",
+}
+DEFAULT_STARTERS = ("htn", "diabetes", "lipids")
+
+
+def _starter_actions(profile: Profile) -> list[cl.Action]:
+    keys = [c for c in profile.conditions if c in STARTERS] + list(DEFAULT_STARTERS)
+    questions = list(dict.fromkeys(STARTERS[k] for k in keys))[:3]
+    return [cl.Action(name=STARTER, payload={"question": q}, label=q, tooltip="Ask this") for q in questions]
+
+
+@cl.action_callback(STARTER)
+async def _on_starter(action: cl.Action) -> None:
+    """A starter question, asked as if typed: shown as the person's message, stored, answered."""
+    question = str((action.payload or {}).get("question", ""))
+    if question not in STARTERS.values():  # the payload comes back from the browser: only our own questions
+        return
+    session = cl.context.session
+    if not session.has_first_interaction:  # what Chainlit does for a typed first message: the thread is stored
+        session.has_first_interaction = True
+        await cl.context.emitter.init_thread(question)
+    user = cl.user_session.get("user")
+    message = cl.Message(content=question, author=user.identifier if user else "You", type="user_message")
+    await message.send()
+    await _on_message(message)
 
 
 def _my_data_action() -> cl.Action:

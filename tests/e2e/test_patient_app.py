@@ -6,6 +6,7 @@ SQLite stores in a temporary data folder and the demo patient. Screenshots go to
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sqlite3
 import subprocess
@@ -326,3 +327,39 @@ def test_the_login_page_speaks_of_user_names_and_says_a_wrong_password_in_plain_
     footer.wait_for()
     assert "LLMs can make mistakes" not in page.inner_text("body")
     page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_first_screen_says_what_the_coach_covers_and_its_starters_ask_a_question(browser, server, width):
+    page = login(browser, server)
+    page.set_viewport_size({"width": width, "height": 900})
+    welcome = page.locator("[data-step-type='assistant_message']").first
+    welcome.wait_for()
+    text = welcome.inner_text()
+    assert "blood pressure, blood sugar, cholesterol, uric acid and weight" in text
+    assert "call your local emergency number now" in text
+    starter = page.get_by_role("button", name="Is my blood pressure on target?")  # the demo patient has htn
+    starter.wait_for()
+    page.screenshot(path=str(ARTIFACTS / f"14-first-screen-{width}.png"), full_page=True)
+    before = page.locator("[data-step-type='assistant_message']").count()
+    started = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    starter.click()
+    page.locator("[data-step-type='user_message']", has_text="Is my blood pressure on target?").wait_for()
+    page.wait_for_function(f"document.querySelectorAll(\"[data-step-type='assistant_message']\").length > {before}")
+    page.wait_for_selector("#stop-button", state="detached")
+    answer = page.locator("[data-step-type='assistant_message']").last
+    assert re.search(r"\[\d+\]", answer.inner_text()) and "blood pressure" in answer.inner_text().lower()
+    # stored as a thread, question and answer, like a typed question
+    assert _eventually(lambda: _stored_after(server, "Is my blood pressure on target?", started)) >= 2
+    page.close()
+
+
+def _stored_after(server, question: str, since: str) -> int:
+    """How many messages the thread that holds `question` (asked after `since`) has stored."""
+    with sqlite3.connect(server.data_dir / "chainlit.db") as db:
+        row = db.execute('SELECT "threadId" FROM steps WHERE type = \'user_message\' AND output = ? '
+                         'AND "createdAt" > ? ORDER BY "createdAt" DESC', (question, since)).fetchone()
+        if row is None:
+            return 0
+        return db.execute('SELECT count(*) FROM steps WHERE "threadId" = ? AND type IN '
+                          '(\'user_message\', \'assistant_message\')', row).fetchone()[0]
