@@ -79,7 +79,7 @@ class AccessPolicy:
         if not decision.allowed:
             raise AccessDenied(account, resource, decision.reason)
 
-    def reaches_emergency(self, account: Account, profile_id: str) -> Decision:
+    def reaches_for_safety(self, account: Account, profile_id: str) -> Decision:
         """An emergency or safety-check alert: its patient's assigned managers reach it, and so does a manager
         on call when no manager follows the patient (those always reach a person). Nothing else of that
         patient."""

@@ -4,7 +4,8 @@ An alert is an escalation record (coach/profile/store.py: triage's emergencies, 
 checks, routine follow-ups, the questions the guidelines do not answer, requests for a person, answers whose
 generated text failed verification, thumbs-down feedback), with what managers did about it: acknowledged,
 then resolved with a reason code and a note. The patient's service tier (coach/tiers.py) decides which of
-them reach a manager's list, how soon they are due, and which notify the manager at once. Those actions are kept in their own append-only table
+them reach a manager's list, how soon they are due, and which notify the manager at once. Those actions
+are kept in their own append-only table
 `alert_actions` beside the escalations (the escalation itself is never rewritten), each one audited.
 Nothing here knows of HTTP: the console and the CLI call it with the logged-in account.
 """
@@ -12,6 +13,7 @@ Nothing here knows of HTTP: the console and the CLI call it with the logged-in a
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -23,6 +25,7 @@ from coach.notify import Notification, Notifier
 from coach.profile.store import EscalationRecord, ProfileStore
 from coach.tiers import Tiers, load_tiers
 
+log = logging.getLogger("coach.alerts")
 Status = Literal["open", "acknowledged", "resolved"]
 # Why an alert was closed: the codes a manager picks from, so that the team can count them
 REASON_CODES: dict[str, str] = {
@@ -39,9 +42,6 @@ REASON_CODES: dict[str, str] = {
 ALWAYS_A_PERSON = ("emergency", "safety")
 LEVEL_ORDER = {"emergency": 0, "safety": 1, "urgent": 1, "human": 2, "unanswered": 3, "fallback": 4, "feedback": 5,
                "routine": 6}
-LEVEL_WORDS = {"emergency": "emergency", "safety": "safety check: a person reviews it", "urgent": "urgent", "human": "asked for a person",
-               "unanswered": "not answered by the guidelines", "fallback": "generated answer failed checks",
-               "feedback": "thumbs-down on an answer", "routine": "routine follow-up"}
 
 metadata = MetaData()
 
@@ -116,8 +116,7 @@ class Alerts:
                 level=record.level, reason=record.reason, created_at=record.created_at,
                 link=f"{self.console_url}/alerts/{record.id}"))
         except Exception:  # noqa: BLE001 - the alert is stored and on the console whatever the notifier does
-            import logging
-            logging.getLogger("coach.alerts").exception("notifying the managers of alert %s failed", record.id)
+            log.exception("notifying the managers of alert %s failed", record.id)
 
     def for_account(self, account: Account, status: Status | None = None) -> list[Alert]:
         """The alerts of the patients the account reaches that their tier puts on a manager's list, most
@@ -149,7 +148,7 @@ class Alerts:
             raise AlertNotFound(alert_id)
         try:
             if record.level in ALWAYS_A_PERSON:  # on call, a manager also reaches those no one follows
-                decision = self.policy.reaches_emergency(account, record.profile_id)
+                decision = self.policy.reaches_for_safety(account, record.profile_id)
                 if self.policy.audit is not None:
                     self.policy.audit.record(account.username, account.role, "alerts", "view",
                                              "allowed" if decision.allowed else "denied",
