@@ -279,13 +279,6 @@ class AccountStore:
                 assignments, assignments.c.patient == accounts.c.username)).scalars()
             return {r for r in rows if r}
 
-    def usernames_of_profile(self, profile_id: str) -> list[str]:
-        """The patient accounts linked to a coach profile (whose chat threads are that patient's)."""
-        with self.engine.connect() as conn:
-            return list(conn.execute(select(accounts.c.username).where(
-                accounts.c.profile_id == profile_id, accounts.c.role == "patient")
-                .order_by(accounts.c.username)).scalars())
-
     def usernames_by_profile(self, profile_ids: list[str]) -> dict[str, str]:
         """Patient username -> coach profile id, for these profiles."""
         if not profile_ids:

@@ -174,7 +174,7 @@ class Conversations:
         """The patient's threads, newest first (an audited view)."""
         self._require(account, profile_id, "list threads")
         from coach.ui.persistence import steps, threads
-        owners = self.accounts.usernames_of_profile(profile_id)
+        owners = list(self.accounts.usernames_by_profile([profile_id]))
         if not owners:
             return []
         with self.chat.connect() as conn:
@@ -199,7 +199,7 @@ class Conversations:
         latest review. ThreadNotFound for a thread that is not this patient's (or does not exist)."""
         self._require(account, profile_id, "review thread")
         from coach.ui.persistence import feedbacks, steps, threads
-        owners = self.accounts.usernames_of_profile(profile_id)
+        owners = list(self.accounts.usernames_by_profile([profile_id]))
         with self.chat.connect() as conn:
             row = conn.execute(select(threads).where(threads.c.id == thread_id)).mappings().first()
             if row is None or row["userIdentifier"] not in owners:

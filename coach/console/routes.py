@@ -30,6 +30,9 @@ from coach.handover import Handover, HandoverError
 from coach.profile.store import ProfileNotFound
 
 PREFIX = "/manager"
+# A patient the manager does not follow is answered as one that does not exist (404), in these words
+NOT_FOLLOWED = "There is no such patient among those you follow."
+NO_SUCH_THREAD = "There is no such conversation among those of the patients you follow."
 
 
 def _pressing(request: Request) -> dict:
@@ -189,7 +192,7 @@ def router(services: ConsoleServices) -> APIRouter:
         try:
             view = patient_view(services.caseload, account, profile_id)
         except (AccessDenied, ProfileNotFound):
-            raise Refused(404, "There is no such patient among those you follow.") from None
+            raise Refused(404, NOT_FOLLOWED) from None
         return TEMPLATES.TemplateResponse(request, "patient.html", {"account": account, "view": view,
                                                                     "charts": _charts(view)})
 
@@ -207,7 +210,7 @@ def router(services: ConsoleServices) -> APIRouter:
             found = services.conversations.threads(account, profile_id)
             profile = services.caseload.store.get_profile(profile_id)
         except (AccessDenied, ProfileNotFound):
-            raise Refused(404, "There is no such patient among those you follow.") from None
+            raise Refused(404, NOT_FOLLOWED) from None
         return TEMPLATES.TemplateResponse(request, "threads.html", {
             "account": account, "profile": profile, "threads": found})
 
@@ -221,7 +224,7 @@ def router(services: ConsoleServices) -> APIRouter:
             view = services.conversations.thread(account, profile_id, thread_id)
             profile = services.caseload.store.get_profile(profile_id)
         except (AccessDenied, ProfileNotFound, ThreadNotFound):
-            raise Refused(404, "There is no such conversation among those of the patients you follow.") from None
+            raise Refused(404, NO_SUCH_THREAD) from None
         passages = {c.passage_id: services.passage(c.passage_id) for t in view.turns if t.evidence
                     for c in t.evidence.citations}
         return TEMPLATES.TemplateResponse(request, "thread.html", {
@@ -235,7 +238,7 @@ def router(services: ConsoleServices) -> APIRouter:
         try:
             services.conversations.review(account, profile_id, thread_id, step_id, verdict, reason_code, note)
         except (AccessDenied, ThreadNotFound):
-            raise Refused(404, "There is no such conversation among those of the patients you follow.") from None
+            raise Refused(404, NO_SUCH_THREAD) from None
         except ReviewError as exc:
             return _thread_page(request, account, profile_id, thread_id, error=str(exc), status_code=400)
         return RedirectResponse(f"{PREFIX}/patients/{profile_id}/threads/{thread_id}#answer-{step_id}",
@@ -266,7 +269,7 @@ def router(services: ConsoleServices) -> APIRouter:
             said = services.handover.conversation(account, profile_id)
             profile = services.caseload.store.get_profile(profile_id)
         except (AccessDenied, ProfileNotFound):
-            raise Refused(404, "There is no such patient among those you follow.") from None
+            raise Refused(404, NOT_FOLLOWED) from None
         return TEMPLATES.TemplateResponse(request, "chat.html", {
             "account": account, "profile": profile, "said": said, "error": error,
             "takeover": services.handover.active(profile_id), "last": said[-1].id if said else 0},
@@ -279,7 +282,7 @@ def router(services: ConsoleServices) -> APIRouter:
         try:
             said = services.handover.conversation(account, profile_id, after=after, audited=False)
         except AccessDenied:
-            raise Refused(404, "There is no such patient among those you follow.") from None
+            raise Refused(404, NOT_FOLLOWED) from None
         return TEMPLATES.TemplateResponse(request, "chat_rows.html", {"said": said})
 
     @api.post("/patients/{profile_id}/chat/take-over")
@@ -299,7 +302,7 @@ def router(services: ConsoleServices) -> APIRouter:
         try:
             action(account)
         except AccessDenied:
-            raise Refused(404, "There is no such patient among those you follow.") from None
+            raise Refused(404, NOT_FOLLOWED) from None
         except HandoverError as exc:  # said on the chat page, in words
             return _chat_page(request, account, profile_id, error=str(exc), status_code=400)
         return RedirectResponse(f"{PREFIX}/patients/{profile_id}/chat", status_code=303)

@@ -402,9 +402,7 @@ async def _to_the_manager(text: str, profile: Profile, takeover) -> None:
     user = cl.user_session.get("user")
     await asyncio.to_thread(services.handover.from_patient, profile.id, user.identifier if user else profile.id,
                             text, reply.triage.level if reply.triage else "none")
-    async with cl.Step(name="Triage", type="tool", default_open=False) as step:
-        step.input = text[:500]
-        step.output = render.triage_step(reply)
+    await _triage_step(text, reply)
     if (banner := render.banner(reply)) is not None:
         await cl.Message(content=banner, author=SAFETY_AUTHOR).send()
     if reply.text:  # an emergency's or a safety check's fixed advice: never held back for a person
@@ -415,10 +413,14 @@ async def _to_the_manager(text: str, profile: Profile, takeover) -> None:
                                  "here._", author=NOTICE_AUTHOR).send()
 
 
-async def _steps(text: str, reply: CoachReply) -> None:
+async def _triage_step(text: str, reply: CoachReply) -> None:
     async with cl.Step(name="Triage", type="tool", default_open=False) as step:
         step.input = text[:500]
         step.output = render.triage_step(reply)
+
+
+async def _steps(text: str, reply: CoachReply) -> None:
+    await _triage_step(text, reply)
     if (reply.escalation and reply.escalation.level == "emergency") or (reply.asked_for_person and not
                                                                        reply.question):
         return  # an emergency reply, or the answer to a request for a person, is fixed: nothing was retrieved

@@ -22,10 +22,6 @@ CRISIS = "My blood pressure is 185/121 right now and I have a terrible headache"
 def test_a_patients_emergency_reaches_the_console_and_the_manager_takes_over_the_chat_and_hands_back(
         browser, server):  # noqa: F811
     """The issue's five steps, two browser contexts at once, audit entries asserted at each step."""
-    for args in (["users", "add", "nurse-li", "--role", "manager", "--password-stdin"],
-                 ["users", "assign", "nurse-li", "demo"]):
-        subprocess.run(COACH + args, env=app_env(server.data_dir), input="manager-pass-2026\n", text=True,
-                       check=True, capture_output=True)
     audit = AuditLog(sqlite_url(server.data_dir / "coach.db"))
 
     def done_by_li():
@@ -37,12 +33,7 @@ def test_a_patients_emergency_reaches_the_console_and_the_manager_takes_over_the
     patient.get_by_text("EMERGENCY: call your local emergency number now").wait_for()
 
     # 2. the alert is on the console
-    manager = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    manager.goto(server.url + "/login")
-    manager.fill("#email", "nurse-li")
-    manager.fill("#password", "manager-pass-2026")
-    manager.click("button[type=submit]:has-text('Log in')")
-    manager.wait_for_url(lambda url: "/login" not in url)
+    manager = _manager(browser, server, "nurse-li")
     manager.goto(server.url + "/manager")  # the caseload: the demo patient, with the open emergency
     manager.locator("tr", has_text="1 · emergency").wait_for()
     manager.get_by_text("open the alert").first.wait_for()  # premium: on every page until acknowledged
@@ -136,22 +127,13 @@ def test_a_patients_emergency_reaches_the_console_and_the_manager_takes_over_the
 
 
 def test_a_message_written_while_the_patient_was_away_is_shown_when_they_open_the_thread(browser, server):  # noqa: F811
-    for args in (["users", "add", "nurse-wu", "--role", "manager", "--password-stdin"],
-                 ["users", "assign", "nurse-wu", "demo"]):
-        subprocess.run(COACH + args, env=app_env(server.data_dir), input="manager-pass-2026\n", text=True,
-                       check=True, capture_output=True)
     patient = login(browser, server)
     send(patient, "What is a normal blood pressure?")
     patient.wait_for_url(re.compile(r"/thread/[0-9a-f-]+"))
     thread_id = re.search(r"/thread/([0-9a-f-]+)", patient.url).group(1)
     patient.context.close()  # the patient leaves: the tab and its socket are gone
 
-    manager = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    manager.goto(server.url + "/login")
-    manager.fill("#email", "nurse-wu")
-    manager.fill("#password", "manager-pass-2026")
-    manager.click("button[type=submit]:has-text('Log in')")
-    manager.wait_for_url(lambda url: "/login" not in url)
+    manager = _manager(browser, server, "nurse-wu")
     manager.goto(server.url + "/manager/patients/demo/chat")
     manager.get_by_role("button", name="Take over").click()
     manager.fill("#text", "While you were away: please bring your meter to Friday's visit.")
@@ -184,6 +166,21 @@ def test_a_message_written_while_the_patient_was_away_is_shown_when_they_open_th
     manager.locator("tr", has_text="the patient asked for a person").first.wait_for()
     patient.close()
     manager.close()
+
+
+def _manager(browser, server, name: str, password: str = "manager-pass-2026"):  # noqa: F811
+    """A health manager account assigned the demo patient, logged in to the console in its own browser
+    context (a second person beside the patient)."""
+    for args in (["users", "add", name, "--role", "manager", "--password-stdin"], ["users", "assign", name, "demo"]):
+        subprocess.run(COACH + args, env=app_env(server.data_dir), input=password + "\n", text=True, check=True,
+                       capture_output=True)
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(server.url + "/login")
+    page.fill("#email", name)
+    page.fill("#password", password)
+    page.click("button[type=submit]:has-text('Log in')")
+    page.wait_for_url(lambda url: "/login" not in url)
+    return page
 
 
 def _resume_as(url: str, username: str, password: str, thread_id: str) -> str:
